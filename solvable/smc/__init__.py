@@ -1,0 +1,4 @@
+"""SMC with approximate reward models (THEORY §5); filled in below."""
+from .models import *  # noqa
+from .values import *  # noqa
+from .bellman import *  # noqa

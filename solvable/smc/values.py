@@ -1,0 +1,167 @@
+"""Exact and approximate value functions (THEORY §5).
+
+* `exact_values`: V*_t = E_p[r | s_{1:t}] by the backward recursion V*_t = E_p[V*_{t+1} | s_{1:t}].
+* `perturbed_values`: V*_t · (1+η)^{u_t}, u_t ∈ [−1, 1] per node (random, alternating,
+  adversarial); Bellman error ≤ (1+η)² − 1.
+* `tilted_values`: V*_t · exp(a g_t (T−t)/T) with g_t = Σ_{u≤t} d(s_u) a path score, |d| ≤ 1:
+  a coherent tilt whose Bellman error is ≤ e^a − 1 [derived: |log residual| ≤ a(t + T−t−1)/T]
+  but whose value error grows to e^{a T/4}: the case that makes SMC cost exponential in T.
+* `noisy_values`: log-normal PRM-like noise V*_t · exp(σZ − σ²/2).
+
+Every approximate V keeps V_T = r.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _validate as v
+from ._levels import append, child_log_values, lmap, log_masses, sweep
+from .models import Process, Values
+
+__all__ = ["exact_values", "as_values", "perturbed_values", "tilted_values", "noisy_values"]
+
+
+def _backward(lv_next, xs):
+    lv = jax.scipy.special.logsumexp(child_log_values(xs[0], xs[1], lv_next), axis=1)
+    return lv, (lv,)
+
+
+def exact_values(model: Process) -> Values:
+    """V*_t(s_{1:t}) = E_p[r | s_{1:t}] for t = 0..T (V*_0 = Z = E_p[r], V*_T = r)."""
+    _, (outs,) = sweep(_backward, model, model.log_reward, reverse=True)
+    return Values(append(outs, model.log_reward))
+
+
+def as_values(model: Process, values=None) -> Values:
+    """Validate `values` for `model`: a `Values` (logs), or V_t ≥ 0 on linear scale (T+1 arrays,
+    or a (T+1, S) array for Markov models), or None (the model's attached values). Checks
+    shapes, V ≥ 0, V_T = r and V_0 > 0 (the weights G_1 = V_1/V_0 need it)."""
+    if values is None:
+        values = model.values
+        if values is None:
+            raise ValueError("values is None and the model has no attached values")
+    if isinstance(values, Values):
+        logs = values.log
+        for t, a in enumerate(logs):
+            a = np.asarray(a)
+            if np.any(np.isnan(a) | np.isposinf(a)):
+                raise ValueError(f"log values[{t}] must be < +inf and not NaN, got {a[np.isnan(a) | np.isposinf(a)][:3]}")
+    else:
+        for t, a in enumerate(values):
+            v.check_nonnegative(f"values[{t}]", a)
+        logs = lmap(lambda a: jnp.log(jnp.asarray(a, dtype=jnp.float64)),
+                    values if model.is_markov else tuple(values))
+    if model.is_markov:
+        logs = jnp.asarray(logs, dtype=jnp.float64)
+        shapes, want = [logs.shape], [(model.T + 1, model.sizes[0])]
+    else:
+        logs = tuple(jnp.asarray(a, dtype=jnp.float64) for a in logs)
+        if len(logs) != model.T + 1:
+            raise ValueError(f"values must have T+1 = {model.T + 1} levels, got {len(logs)}")
+        shapes, want = [a.shape for a in logs], [(n,) for n in model.sizes]
+    for t, (got, exp) in enumerate(zip(shapes, want)):
+        if got != exp:
+            raise ValueError(f"values{'' if model.is_markov else f'[{t}]'} must have shape {exp}, got {got}")
+    last, lr = np.asarray(logs[-1]), np.asarray(model.log_reward)
+    same = (np.isneginf(last) & np.isneginf(lr)) | np.isclose(last, lr, rtol=1e-9, atol=1e-9)
+    if not np.all(same):
+        raise ValueError(f"values[T] must equal the reward r (V_T = r), got log V_T = {last[~same][:3]}"
+                         f" where log r = {lr[~same][:3]}")
+    if not np.isfinite(float(logs[0][0])):
+        raise ValueError(f"values[0] (the root value V_0) must be > 0, got {float(np.exp(logs[0][0]))}")
+    return Values(logs)
+
+
+def _base(model, base) -> Values:
+    return exact_values(model) if base is None else as_values(model, base)
+
+
+def _with_exponents(model, base, log_factor, exponents) -> Values:
+    """V_t · exp(log_factor · u_t) for t < T (u a level container), V_T unchanged."""
+    base = _base(model, base)
+    scaled = lmap(lambda b, u: jnp.where(jnp.isneginf(b), b, b + log_factor * u),
+                  base.log[:-1], exponents)
+    return Values(append(scaled, base.log[-1]))
+
+
+def _per_level(model, draw):
+    """A level container of draw(key, shape) for the non-terminal levels."""
+    if model.is_markov:
+        return lambda key: draw(key, (model.T, model.sizes[0]))
+    return lambda key: tuple(draw(k, (n,)) for k, n in
+                             zip(jax.random.split(key, model.T), model.sizes[:-1]))
+
+
+def perturbed_values(key, model: Process, eta: float, kind: str = "random", base=None) -> Values:
+    """V_t = V_t^base (1+η)^{u_t(node)}, t < T, with u_t ∈ [−1, 1] (base default V*):
+
+    * ``"random"``: u ~ Uniform(−1, 1) independently per node;
+    * ``"alternating"``: u = (−1)^t (constant per level: Bellman error exactly (1+η)² − 1 for
+      V* as base, yet SMC is unaffected since level constants cancel in the weights);
+    * ``"adversarial"``: u = −sign(log V*_t − E_p log V*_t): shrinks V towards uninformative.
+    """
+    v.check_nonnegative("eta", eta)
+    kinds = ("random", "alternating", "adversarial")
+    if kind not in kinds:
+        raise ValueError(f"kind must be one of {kinds}, got {kind!r}")
+    levels = jnp.arange(model.T, dtype=jnp.float64)
+    if kind == "random":
+        u = _per_level(model, lambda k, s: jax.random.uniform(k, s, minval=-1.0, maxval=1.0))(key)
+    elif kind == "alternating":
+        u = lmap(lambda b, t: jnp.ones_like(b) * (-1.0) ** t, _base(model, base).log[:-1],
+                 levels[:, None] if model.is_markov else tuple(range(model.T)))
+    else:
+        def sign(lm, lv):
+            ok = jnp.isfinite(lm) & jnp.isfinite(lv)
+            w = jnp.where(ok, jnp.exp(lm), 0.0)
+            mean = jnp.sum(w * jnp.where(ok, lv, 0.0), -1, keepdims=True) / jnp.sum(w, -1, keepdims=True)
+            return jnp.where(ok, -jnp.sign(lv - mean), 0.0)
+        u = lmap(sign, log_masses(model)[:-1], _base(model, base).log[:-1])
+    return _with_exponents(model, base, float(np.log1p(eta)), u)
+
+
+def path_scores(model: Process, direction=None):
+    """g_t(node) = Σ_{u≤t} d(s_u) (default d = linspace(−1, 1, B)), a level container over
+    t = 0..T; raises if g is not a function of the node (possible for Markov models)."""
+    d = jnp.linspace(-1.0, 1.0, model.B) if direction is None else jnp.asarray(direction, float)
+    if d.shape != (model.B,):
+        raise ValueError(f"direction must have shape {(model.B,)}, got {d.shape}")
+    v.check_finite("direction", d)
+    masses = log_masses(model)
+    out = [jnp.zeros(model.sizes[0])]
+    for t in range(model.T):  # loop over levels
+        lp, ch, n = model.log_probs[t], model.children[t], model.sizes[t + 1]
+        cand = (out[-1][:, None] + d).reshape(-1)
+        live = (jnp.isfinite(lp) & jnp.isfinite(masses[t])[:, None]).reshape(-1)
+        idx = jnp.where(live, ch.reshape(-1), n)
+        hi = jax.ops.segment_max(cand, idx, num_segments=n + 1)[:n]
+        lo = -jax.ops.segment_max(-cand, idx, num_segments=n + 1)[:n]
+        if bool(jnp.any(jnp.isfinite(hi) & (hi - lo > 1e-9))):
+            raise ValueError("the path score Σ d(s_u) is not a function of the state for this model")
+        out.append(jnp.where(jnp.isfinite(hi), hi, 0.0))
+    return jnp.stack(out) if model.is_markov else tuple(out)
+
+
+def tilted_values(model: Process, tilt: float, direction=None, base=None) -> Values:
+    """V_t = V*_t exp(a g_t (T−t)/T), a = ``tilt`` ≥ 0, g_t = Σ_{u≤t} d(s_u) [derived].
+
+    For base V* the log Bellman residual is a g_t/T − log E_q[exp(a d(s)(T−t−1)/T)] (q the
+    π-conditional of the next token), so ε ≤ e^{a(T−1)/T} − 1 < e^a − 1, while V/V* reaches
+    e^{a |g_t| (T−t)/T}. Choose a = log(1 + c/T) for the polynomial regime ε ≤ c/T.
+    """
+    v.check_nonnegative("tilt", tilt)
+    T = model.T
+    g = path_scores(model, direction)
+    w = (T - jnp.arange(T + 1.0)) / T
+    scale = lmap(lambda gt, wt: gt * wt, g, w[:, None] if model.is_markov else tuple(w))
+    return _with_exponents(model, base, float(tilt), scale[:-1])
+
+
+def noisy_values(key, model: Process, sigma: float, base=None) -> Values:
+    """PRM-like values: V_t = V*_t exp(σ Z_t(node) − σ²/2), Z iid N(0, 1), t < T (E[V_t] = V*_t)."""
+    v.check_nonnegative("sigma", sigma)
+    u = _per_level(model, lambda k, s: jax.random.normal(k, s) - sigma / 2)(key)
+    return _with_exponents(model, base, float(sigma), u)
