@@ -70,9 +70,9 @@ def _gh(n):
 
 
 _GL_OUT = _gl(8)
-_GL_IN = _gl(8)
+_GL_IN = _gl(12)
 _GL_BULK = _gl(16)
-_GH = _gh(24)
+_GH = _gh(48)
 _U_EDGES = jnp.asarray([0.0, 0.6, 2.0, 5.0, 11.0, 22.0, 42.0])  # in units of 1/(k E[w])
 _V_EDGES = jnp.asarray([4.0, 2.0, 0.0, -2.5, -6.0, -12.0, -24.0])
 _D_EDGES = jnp.asarray([-6.0, -3.0, -1.2, 0.0, 1.2, 3.0, 6.0])  # around r = a
@@ -111,23 +111,30 @@ def _log_folded_cdf(r, a):
     return jnp.where(r >= a, hi, lo)
 
 
-def _min_quantiles(k, a, rho_max):
-    """Radii ρ with P(min_i |z_i| > ρ) = level, by Newton in log ρ (placement only)."""
+def _race_quantiles(k, t, a, log_w, mu, sig, rho_max):
+    """Radii ρ (bisection in log ρ) where a model of the race survival, exp(−k S(ρ)) with
+    S(ρ) = P(|z| < ρ) + e^{ρ²/(2t)} E[w; |z| > ρ] (one-sided), takes the levels `_MIN_LEVELS` (placement only).
+
+    At t = 0 these are the quantiles of min_i |z_i|.
+    """
     log_target = jnp.log(-jnp.expm1(jnp.log(_MIN_LEVELS) / k))
-    ell_max = jnp.log(rho_max)
-    ell = jnp.minimum(log_target - jnp.log(0.8), ell_max)
+    inv_t = jnp.where(t > 0, 1.0 / jnp.where(t > 0, t, 1.0), 0.0)
+    soft_on = t > 0
 
-    def step(ell, _):
+    def log_s(ell):
         r = jnp.exp(ell)
-        lp = _log_folded_cdf(r, a)
-        dens = _phi(r - a) + _phi(r + a)
-        slope = r * dens / jnp.exp(lp)
-        slope = jnp.where(jnp.isfinite(slope) & (slope > 1e-3), slope, 1e-3)
-        new = ell - (lp - log_target) / slope
-        new = jnp.where(jnp.isfinite(new), new, ell)
-        return jnp.clip(new, ell - 5.0, jnp.minimum(ell + 5.0, ell_max)), None
+        ls = r * r * inv_t / 2.0 + log_w + _log_q((r - mu) / sig)
+        return jnp.logaddexp(_log_folded_cdf(r, a), jnp.where(soft_on, ls, -jnp.inf))
 
-    ell, _ = jax.lax.scan(step, ell, None, length=14)
+    def step(bracket, _):
+        lo, hi = bracket
+        mid = 0.5 * (lo + hi)
+        below = log_s(mid) < log_target
+        return (jnp.where(below, mid, lo), jnp.where(below, hi, mid)), None
+
+    hi = jnp.full_like(log_target, jnp.log(rho_max))
+    (lo, hi), _ = jax.lax.scan(step, (hi - 60.0, hi), None, length=32)
+    ell = 0.5 * (lo + hi)
     return jnp.exp(ell)
 
 
@@ -226,7 +233,9 @@ def _delta(k, t, b, a):
 
     # λ > 0 side, variable ρ
     rho_max = _SG(jnp.sqrt((a + _R_DENSITY) ** 2 + 8.0 * jnp.where(t_zero, 0.0, tt)))
-    q = _min_quantiles(_SG(k), _SG(a), rho_max)
+    q = _race_quantiles(
+        *(_SG(v) for v in (k, jnp.where(t_zero, 0.0, tt), a, log_w, mu, jnp.sqrt(sig2))), rho_max
+    )
     lam_r = jnp.sqrt(2.0 * jnp.where(t_zero, 0.0, tt) * _LAM_EDGES)
     edges = jnp.sort(jnp.clip(jnp.concatenate([q, lam_r]), 0.0, rho_max))
     edges = jnp.concatenate([jnp.zeros(1), edges, rho_max[None]])
