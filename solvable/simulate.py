@@ -1,0 +1,557 @@
+"""Monte Carlo of the finite teacher–student model and its inference-time selection (THEORY §1, §3).
+
+The "Expt." curves of Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable
+Model for Inference-Time Scaling", arXiv 2512.19905: per trial, draw a teacher and n training
+pairs, fit the exact Bayesian linear regression posterior (Cholesky solves, no inverses),
+
+    Ω = (I/γ² + ΦᵀΦ/σ²)⁻¹,  w̄ = Ω Φᵀ y/σ²,  Φ = X/√d,
+    predictive at x: N(m, s²),  m = w̄·x/√d,  s² = σ² + (x/√d)ᵀ Ω (x/√d),
+
+then stream test inputs x; at each draw k_max candidates y_i from the predictive and select by
+softmax at temperature T over the reward r = −(y − μ_R)². The estimator is the paper's: the
+selection expectation Σ_i p_i (y_i − μ_T)² is computed exactly given the draws, for every
+k = 1..k_max in one pass over nested candidates (the first k of the k_max draws), with running,
+numerically stable log-sum-exp weights; T = 0 is best-of-k by a running argmin.
+
+Everything is computed in units of the predictive standard deviation at x:
+u = (y − μ_T)/s = b + z, v = (y − μ_R)/s = a + z with z ~ N(0, 1), b = (m − μ_T)/s,
+a = (m − μ_R)/s, and log-weight −v² s²/T. The offsets are formed in float64 before the division
+(m ≈ μ_T to 1e-5 relative in the paper's regime), so float32 sampling stays accurate.
+
+Predictives: ``"posterior"`` (the finite model) and ``"deterministic"`` (Gaussian with the DE
+mean (x/√d)ᵀ A_R w_T and the DE variance s̄²; it checks the selection integral alone).
+Methods: ``"sampling"`` (the paper's estimator) and ``"semi_analytic"`` (the exact Gaussian
+selection integral of `solvable.selection` at each simulated x, no y-noise).
+
+Rewards (THEORY §3): `KnobReward(c)`: μ_R = μ_T − c (m − μ_T) with m the predictive mean of the
+model simulated (the posterior mean for ``"posterior"``), so Δ_R = (1 + c) Δ_T;
+`WeightsReward(w)`: μ_R = w·x/√d; `AlignedReward(cos, ρ)`: w_R = ρ‖w_T‖(cos ŵ_T + sin θ e) with
+e a uniformly random unit vector orthogonal to w_T, drawn per trial.
+
+Teacher: the problem's weights if it has them; otherwise drawn per trial, by default with the
+problem's squared norm in a uniformly random direction (``teacher_draw="sphere"``, what the DE
+assumes), or w_T ~ N(0, (‖w_T‖²/d) I) (``teacher_draw="gaussian"``, the paper's scripts).
+
+Randomness: one `jax.random` key per (trial, block of ``chunk_size`` test inputs), folded from
+the seed, so results do not depend on the number of devices; blocks are spread over all visible
+devices with `jax.shard_map` on a one-axis `Mesh`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from functools import partial
+from typing import NamedTuple, Optional, Sequence, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.linalg import cho_solve, solve_triangular
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from . import _config  # noqa: F401
+from ._validate import check_integer_at_least, check_nonnegative
+from .equivalents import OffsetLaw, offset_law, predictive_moments
+from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
+
+__all__ = [
+    "simulate",
+    "SimulationResult",
+    "SoftmaxState",
+    "softmax_init",
+    "softmax_step",
+    "BestOfState",
+    "best_of_init",
+    "best_of_step",
+    "nested_selection",
+    "Student",
+    "draw_student",
+]
+
+PREDICTIVES = ("posterior", "deterministic")
+METHODS = ("sampling", "semi_analytic")
+TEACHER_DRAWS = ("sphere", "gaussian")
+SAMPLE_DTYPES = ("float64", "float32")
+
+
+# ----------------------------------------------------------------------------------------------
+# Nested selection over candidates: init/step pure functions (one candidate per step)
+# ----------------------------------------------------------------------------------------------
+
+class SoftmaxState(NamedTuple):
+    """Running softmax selection over the candidates seen so far, per test input.
+
+    ``log_max``: running max M of the log-weights l_i = −v_i² s²/T; ``sum_w`` = Σ e^{l_i − M};
+    ``sum_we`` = Σ e^{l_i − M} u_i². The selection error of the first k candidates (in units of
+    s²) is ``sum_we / sum_w``.
+    """
+
+    log_max: jax.Array
+    sum_w: jax.Array
+    sum_we: jax.Array
+
+
+def softmax_init(shape, dtype=jnp.float64) -> SoftmaxState:
+    zeros = jnp.zeros(shape, dtype)
+    return SoftmaxState(jnp.full(shape, -jnp.inf, dtype), zeros, zeros)
+
+
+def softmax_step(state: SoftmaxState, u, v, beta):
+    """Add one candidate (u = (y − μ_T)/s, v = (y − μ_R)/s); ``beta`` = s²/T (0 for T = ∞).
+
+    One exponential per candidate: if the new log-weight exceeds the running max the sums are
+    rescaled by e^{M − l} and the new weight is 1, otherwise the new weight is e^{l − M}.
+    Returns the new state and the error Σ p_i u_i² of the candidates so far.
+    """
+    log_w = -beta * v * v
+    err = u * u
+    new_max = jnp.maximum(state.log_max, log_w)
+    q = jnp.exp(-jnp.abs(log_w - state.log_max))  # e^{M-l} if l > M else e^{l-M}; 0 at start
+    up = log_w > state.log_max
+    scale = jnp.where(up, q, 1.0)
+    w_new = jnp.where(up, 1.0, q)
+    sum_w = state.sum_w * scale + w_new
+    sum_we = state.sum_we * scale + w_new * err
+    return SoftmaxState(new_max, sum_w, sum_we), sum_we / sum_w
+
+
+class BestOfState(NamedTuple):
+    """Running best-of-k (T = 0): smallest v² so far and the error u² of that candidate."""
+
+    best: jax.Array
+    err: jax.Array
+
+
+def best_of_init(shape, dtype=jnp.float64) -> BestOfState:
+    return BestOfState(jnp.full(shape, jnp.inf, dtype), jnp.zeros(shape, dtype))
+
+
+def best_of_step(state: BestOfState, u, v, beta=None):
+    """Add one candidate to the running argmin of (y − μ_R)²; returns (state, u² of the pick)."""
+    del beta
+    r = v * v
+    better = r < state.best
+    new = BestOfState(jnp.where(better, r, state.best), jnp.where(better, u * u, state.err))
+    return new, new.err
+
+
+def _nested_scan(key, b, a, beta, k_max: int, best_of: bool, reduce, dtype):
+    """Scan over k = 1..k_max drawing z ~ N(0, 1) per input; ``reduce`` maps each step's
+    per-input error to the scan output. ``best_of`` (static) selects T = 0."""
+    init, step = (best_of_init, best_of_step) if best_of else (softmax_init, softmax_step)
+    b, a, beta = (jnp.asarray(v, dtype) for v in (b, a, beta))
+
+    def body(state, k):
+        z = jax.random.normal(jax.random.fold_in(key, k), b.shape, dtype)
+        state, err = step(state, b + z, a + z, beta)
+        return state, reduce(err)
+
+    _, out = jax.lax.scan(body, init(b.shape, dtype), jnp.arange(k_max))
+    return out
+
+
+def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
+    """Per-input selection errors for k = 1..k_max over nested Gaussian candidates.
+
+    Given normalized offsets b = (m − μ_T)/s, a = (m − μ_R)/s and t = T/(2s²) (t = 0: best-of-k,
+    t = ∞: uniform pick), returns an array of shape (k_max,) + b.shape with Σ_i p_i u_i²
+    (units of s²), whose expectation is `selection_error_normalized(k, t, b, a)`.
+    ``t`` must be a Python number (it selects the softmax or best-of-k branch).
+    """
+    b = jnp.asarray(b, jnp.float64)
+    beta = 0.0 if t == 0 or math.isinf(t) else 1.0 / (2.0 * t)
+    beta = jnp.broadcast_to(jnp.asarray(beta, jnp.float64), b.shape)
+    return _nested_scan(key, b, jnp.broadcast_to(a, b.shape), beta, k_max, t == 0,
+                        lambda e: e.astype(jnp.float64), dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# One trial: teacher, reward, training set, posterior (THEORY §1)
+# ----------------------------------------------------------------------------------------------
+
+class Student(NamedTuple):
+    """What a trial needs to evaluate the predictive and the reward at test inputs.
+
+    m − μ_T = (w̄ − w_T)·φ with ``mean_minus_teacher`` = w̄ − w_T (formed in float64);
+    Δ_R = m − μ_R = ``knob_gain`` · Δ_T + ``mean_minus_reward`` · φ (knob reward: gain 1 + c and
+    zero vector; weights reward: gain 0 and w̄ − w_R);
+    s² = ``noise_var`` + ``noise_var`` ‖L⁻¹φ‖² with L the Cholesky factor of
+    ΦᵀΦ + (σ²/γ²) I (``chol``; None for the deterministic predictive, where s² = ``noise_var``).
+    """
+
+    mean_minus_teacher: jax.Array
+    mean_minus_reward: jax.Array
+    knob_gain: jax.Array
+    noise_var: jax.Array
+    chol: Optional[jax.Array]
+    teacher: jax.Array
+    reward: jax.Array
+
+
+def _draw_teacher(key, problem: Problem, teacher_draw: str):
+    d = problem.d
+    if problem.teacher is not None:
+        return problem.teacher
+    g = jax.random.normal(key, (d,), jnp.float64)
+    if teacher_draw == "sphere":
+        return g * jnp.sqrt(problem.teacher_norm2) / jnp.linalg.norm(g)
+    return g * jnp.sqrt(problem.teacher_norm2 / d)
+
+
+def _draw_reward_weights(key, reward: Reward, w_t, d: int):
+    if isinstance(reward, WeightsReward):
+        if reward.weights.shape != (d,):
+            raise ValueError(f"reward weights must have shape (d,) = ({d},), "
+                             f"got {reward.weights.shape}")
+        return reward.weights
+    if isinstance(reward, AlignedReward):
+        norm = jnp.linalg.norm(w_t)
+        unit = w_t / norm
+        e = jax.random.normal(key, (d,), jnp.float64)
+        e = e - jnp.dot(e, unit) * unit
+        e = e / jnp.linalg.norm(e)
+        sin = jnp.sqrt(jnp.clip(1.0 - reward.cosine**2, 0.0, 1.0))
+        return reward.norm_ratio * norm * (reward.cosine * unit + sin * e)
+    return jnp.zeros((d,), jnp.float64)
+
+
+def draw_student(key, problem: Problem, reward: Reward, *, predictive: str = "posterior",
+                 teacher_draw: str = "sphere") -> Student:
+    """Draw one trial: teacher, reward weights, training set and the exact BLR posterior.
+
+    The posterior is fitted in the scaled form P = ΦᵀΦ + (σ²/γ²) I = L Lᵀ (Cholesky),
+    w̄ = P⁻¹ Φᵀ y by `cho_solve`, Ω = σ² P⁻¹; the predictive variance is then
+    s² = σ² (1 + ‖L⁻¹ φ‖²) by a triangular solve at each test input.
+    """
+    n_train = int(round(float(problem.n))) if predictive == "posterior" else 0
+    return _draw_student(key, problem, reward, n_train=n_train, predictive=predictive,
+                         teacher_draw=teacher_draw)
+
+
+@partial(jax.jit, static_argnames=("n_train", "predictive", "teacher_draw"))
+def _draw_student(key, problem, reward, *, n_train, predictive, teacher_draw):
+    d = problem.d
+    k_teacher, k_reward, k_x, k_noise = jax.random.split(key, 4)
+    w_t = _draw_teacher(k_teacher, problem, teacher_draw)
+    w_r = _draw_reward_weights(k_reward, reward, w_t, d)
+    sigma2 = problem.sigma**2
+    if predictive == "posterior":
+        x = jax.random.normal(k_x, (n_train, d), jnp.float64) * problem.input_std
+        phi = x / jnp.sqrt(d)
+        y = phi @ w_t + problem.sigma * jax.random.normal(k_noise, (n_train,), jnp.float64)
+        precision = phi.T @ phi + (sigma2 / problem.gamma**2) * jnp.eye(d)
+        chol = jnp.linalg.cholesky(precision)
+        # w̄ − w_T = P⁻¹ Φᵀ(y − Φ w_T) − (σ²/γ²) P⁻¹ w_T, free of cancellation
+        resid = y - phi @ w_t
+        mean_minus_teacher = cho_solve((chol, True), phi.T @ resid
+                                       - (sigma2 / problem.gamma**2) * w_t)
+        noise_var = sigma2
+    else:
+        moments = predictive_moments(problem)
+        mean_minus_teacher = -(1.0 - moments.mean_scale) * w_t  # −B_R w_T
+        chol = None
+        noise_var = moments.variance
+    if isinstance(reward, KnobReward):
+        gain, mean_minus_reward = 1.0 + reward.c, jnp.zeros((d,), jnp.float64)
+    else:
+        gain, mean_minus_reward = jnp.zeros(()), mean_minus_teacher + w_t - w_r
+    return Student(mean_minus_teacher, mean_minus_reward, jnp.asarray(gain, jnp.float64),
+                   jnp.asarray(noise_var, jnp.float64), chol, w_t, w_r)
+
+
+def _offsets(student: Student, phi):
+    """Δ_T, Δ_R and s² at the rows of φ = x/√d (float64)."""
+    delta_t = phi @ student.mean_minus_teacher
+    delta_r = student.knob_gain * delta_t + phi @ student.mean_minus_reward
+    if student.chol is None:
+        s2 = jnp.broadcast_to(student.noise_var, delta_t.shape)
+    else:
+        half = solve_triangular(student.chol, phi.T, lower=True)
+        s2 = student.noise_var * (1.0 + jnp.sum(half * half, axis=0))
+    return delta_t, delta_r, s2
+
+
+# ----------------------------------------------------------------------------------------------
+# One block of test inputs → per-k sums (the unit of randomness and of device work)
+# ----------------------------------------------------------------------------------------------
+
+class BlockSums(NamedTuple):
+    """Float64 sums over the valid test inputs of one block."""
+
+    err: jax.Array        # (n_k,) Σ δ̂_k(x)
+    err2: jax.Array       # (n_k,) Σ δ̂_k(x)²
+    moments: jax.Array    # (5,) count, Σ s², Σ Δ_T², Σ Δ_R², Σ Δ_T Δ_R
+
+
+def _block(key, n_valid, student: Student, temperature, *, problem: Problem, size: int,
+           k_max: int, ks: tuple, method: str, dtype, best_of: bool) -> BlockSums:
+    d = problem.d
+    k_x, k_y = jax.random.split(key)
+    x = jax.random.normal(k_x, (size, d), jnp.float64) * problem.input_std
+    delta_t, delta_r, s2 = _offsets(student, x / jnp.sqrt(d))
+    s = jnp.sqrt(s2)
+    valid = (jnp.arange(size) < n_valid).astype(jnp.float64)
+    b, a = delta_t / s, delta_r / s
+    moments = jnp.stack([jnp.sum(valid), jnp.sum(valid * s2), jnp.sum(valid * delta_t**2),
+                         jnp.sum(valid * delta_r**2), jnp.sum(valid * delta_t * delta_r)])
+    if method == "semi_analytic":
+        from .selection import selection_error_normalized
+        t = temperature / (2.0 * s2)
+        kk = jnp.asarray(ks, jnp.float64)
+        vals = s2[:, None] * selection_error_normalized(kk[None, :], t[:, None], b[:, None],
+                                                        a[:, None])
+        vals = vals * valid[:, None]
+        return BlockSums(jnp.sum(vals, 0), jnp.sum(vals * vals, 0), moments)
+    beta = jnp.where(jnp.isinf(temperature), 0.0, s2 / jnp.where(temperature > 0, temperature, 1.0))
+
+    def reduce(err):
+        e = s2 * err.astype(jnp.float64) * valid
+        return jnp.sum(e), jnp.sum(e * e)
+
+    sums, sums2 = _nested_scan(k_y, b, a, beta, k_max, best_of, reduce, dtype)
+    idx = np.asarray(ks) - 1
+    return BlockSums(sums[idx], sums2[idx], moments)
+
+
+def _devices_mesh():
+    devices = np.array(jax.devices())
+    return Mesh(devices, ("blocks",))
+
+
+def _make_group_fn(mesh: Mesh, static: dict):
+    """jit(shard_map(vmap(_block))) over a group of blocks, the group axis split over devices."""
+    blocks = PartitionSpec("blocks")
+
+    def local(keys, n_valid, student, temperature):
+        fn = partial(_block, **static)
+        return jax.vmap(lambda k, nv: fn(k, nv, student, temperature))(keys, n_valid)
+
+    sharded = jax.shard_map(local, mesh=mesh, in_specs=(blocks, blocks, PartitionSpec(),
+                                                        PartitionSpec()),
+                            out_specs=blocks, check_vma=False)
+    return jax.jit(sharded)
+
+
+# ----------------------------------------------------------------------------------------------
+# Public entry point
+# ----------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SimulationResult:
+    """Monte Carlo estimate of δ(k, T) with its error bars, the DE beside it, and diagnostics.
+
+    ``mean[j]`` estimates δ(ks[j], T). ``stderr``: with ``trials`` ≥ 2 the standard deviation of
+    the per-trial means over √trials (honest: test inputs that share a trained student are
+    correlated through it); with one trial, the within-trial standard error over the test inputs
+    (conditional on that student). ``stderr_within``: the pooled within-trial standard error,
+    i.e. what ``stderr`` would be if every test input had its own student; the ratio
+    ``stderr / stderr_within`` shows the between-student correlation. ``theory``: the DE
+    `generalization_error`; ``theory_at_offsets``: the same Gaussian-offset formula evaluated at
+    the simulated offsets' second moments and mean s² (``offsets``), so that
+    ``theory − theory_at_offsets`` is the DE's finite-size error in the offsets and
+    ``mean − theory_at_offsets`` what remains (non-Gaussian offsets, fluctuating s²).
+    ``offsets_theory`` is the DE `offset_law`. Units of σ² via the ``*_over_sigma2`` properties.
+    ``wall_time`` excludes the one-off compilation (``compile_time``); ``samples`` counts candidate
+    draws (sampling) or test inputs (semi-analytic).
+    """
+
+    ks: np.ndarray
+    mean: np.ndarray
+    stderr: np.ndarray
+    stderr_within: np.ndarray
+    trial_means: np.ndarray
+    theory: Optional[np.ndarray]
+    theory_at_offsets: Optional[np.ndarray]
+    offsets: OffsetLaw
+    offsets_theory: OffsetLaw
+    sigma2: float
+    temperature: float
+    predictive: str
+    method: str
+    n_test: int
+    trials: int
+    wall_time: float
+    compile_time: float
+    samples: int
+    n_devices: int
+
+    @property
+    def mean_over_sigma2(self):
+        return self.mean / self.sigma2
+
+    @property
+    def stderr_over_sigma2(self):
+        return self.stderr / self.sigma2
+
+    @property
+    def theory_over_sigma2(self):
+        return None if self.theory is None else self.theory / self.sigma2
+
+    @property
+    def z(self):
+        """(mean − theory)/stderr per k."""
+        return None if self.theory is None else (self.mean - self.theory) / self.stderr
+
+    @property
+    def relative_stderr(self):
+        return self.stderr / np.abs(self.mean)
+
+    @property
+    def samples_per_second(self):
+        """Candidate draws per second (sampling) or test inputs per second (semi-analytic)."""
+        return self.samples / self.wall_time
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _normalize_ks(ks):
+    arr = np.atleast_1d(np.asarray(ks))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"ks must be a positive integer or a non-empty list of them, got {ks!r}")
+    if not np.issubdtype(arr.dtype, np.number) or np.any(~np.isfinite(arr.astype(float))):
+        raise ValueError(f"ks must be positive integers, got {ks!r}")
+    check_integer_at_least("ks", arr.astype(float), 1)
+    return tuple(int(k) for k in arr)
+
+
+def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], temperature, *,
+             n_test: int, trials: int = 1, seed: int = 0, predictive: str = "posterior",
+             method: str = "sampling", chunk_size: int = 65536, sample_dtype: str = "float64",
+             teacher_draw: str = "sphere", progress: bool = False,
+             compute_theory: bool = True) -> SimulationResult:
+    """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (THEORY §3).
+
+    Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+    Inference-Time Scaling", arXiv 2512.19905 (the "Expt." curves).
+
+    Parameters
+    ----------
+    problem, reward : the teacher–student problem and the judge (see the module docstring for
+        how the teacher and reward weights are drawn per trial). ``problem.n`` must be an integer.
+    ks : an integer k_max (then k = 1..k_max) or a list of positive integers; all are computed
+        in one nested pass up to max(ks).
+    temperature : T ≥ 0 (0: best-of-k; ``inf``: uniform pick).
+    n_test : test inputs per trial; trials : independent (teacher, training set, student) draws.
+    seed : integer seed; the same seed gives the same numbers on any number of devices.
+    predictive : ``"posterior"`` (finite BLR) or ``"deterministic"`` (DE mean and variance).
+    method : ``"sampling"`` (nested candidates) or ``"semi_analytic"`` (exact selection
+        integral at each simulated x).
+    chunk_size : test inputs per block (memory is O(chunk_size · (d + devices)), never
+        n_test × trials × k); blocks are spread over all visible devices.
+    sample_dtype : ``"float64"`` or ``"float32"`` for the candidate draws and running sums
+        (float64 offsets and accumulation either way; float32 is for GPUs).
+    teacher_draw : ``"sphere"`` or ``"gaussian"`` when the problem has no teacher weights.
+    progress : show a tqdm progress bar over blocks.
+    compute_theory : also evaluate the DE (`generalization_error`).
+    """
+    if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
+        check_integer_at_least("k_max", ks, 1)
+        ks = tuple(range(1, int(ks) + 1))
+    else:
+        ks = _normalize_ks(ks)
+    k_max = max(ks)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    temperature = float(temperature)
+    for name, value in (("n_test", n_test), ("trials", trials), ("chunk_size", chunk_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_integer_at_least(name, value, 1)
+    _check_choice("predictive", predictive, PREDICTIVES)
+    _check_choice("method", method, METHODS)
+    _check_choice("sample_dtype", sample_dtype, SAMPLE_DTYPES)
+    _check_choice("teacher_draw", teacher_draw, TEACHER_DRAWS)
+    if not isinstance(reward, (KnobReward, WeightsReward, AlignedReward)):
+        raise ValueError(f"reward must be a KnobReward, WeightsReward or AlignedReward, "
+                         f"got {reward!r}")
+    if predictive == "posterior" and float(problem.n) != round(float(problem.n)):
+        raise ValueError(f"problem.n must be an integer to simulate a training set, "
+                         f"got {float(problem.n)!r}")
+    if isinstance(reward, WeightsReward) and reward.weights.shape != (problem.d,):
+        raise ValueError(f"reward weights must have shape (d,) = ({problem.d},), "
+                         f"got {reward.weights.shape}")
+
+    n_test, trials, chunk_size = int(n_test), int(trials), int(chunk_size)
+    size = min(chunk_size, n_test)
+    mesh = _devices_mesh()
+    n_dev = mesh.devices.size
+    blocks_per_trial = -(-n_test // size)
+    dtype = jnp.float32 if sample_dtype == "float32" else jnp.float64
+    static = dict(problem=problem, size=size, k_max=k_max, ks=ks, method=method, dtype=dtype,
+                  best_of=temperature == 0)
+    group = _make_group_fn(mesh, static)
+    block_sharding = NamedSharding(mesh, PartitionSpec("blocks"))
+    root = jax.random.key(seed)
+
+    n_k = len(ks)
+    err = np.zeros((trials, n_k))
+    err2 = np.zeros((trials, n_k))
+    mom = np.zeros((trials, 5))
+    n_groups = -(-blocks_per_trial // n_dev)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=trials * n_groups, desc="simulate", unit="group")
+    fold = jax.jit(jax.vmap(jax.random.fold_in, in_axes=(None, 0)))
+    compiled = None
+    compile_time = 0.0
+    start = time.perf_counter()
+    for trial in range(trials):
+        trial_key = jax.random.fold_in(root, trial)
+        student = draw_student(jax.random.fold_in(trial_key, 0), problem, reward,
+                               predictive=predictive, teacher_draw=teacher_draw)
+        block_root = jax.random.fold_in(trial_key, 1)
+        for g in range(n_groups):
+            idx = np.arange(g * n_dev, (g + 1) * n_dev)
+            n_valid = np.clip(n_test - idx * size, 0, size)
+            args = (jax.device_put(fold(block_root, jnp.asarray(idx)), block_sharding),
+                    jax.device_put(jnp.asarray(n_valid), block_sharding),
+                    student, jnp.asarray(temperature))
+            if compiled is None:  # compile once, outside the timed work
+                tick = time.perf_counter()
+                compiled = group.lower(*args).compile()
+                compile_time = time.perf_counter() - tick
+            out = compiled(*args)
+            out = jax.tree_util.tree_map(np.asarray, out)
+            for j in range(n_dev):  # fixed summation order: independent of the device count
+                if n_valid[j] > 0:
+                    err[trial] += out.err[j]
+                    err2[trial] += out.err2[j]
+                    mom[trial] += out.moments[j]
+            if bar is not None:
+                bar.update(1)
+    wall = time.perf_counter() - start - compile_time
+    if bar is not None:
+        bar.close()
+
+    trial_means = err / n_test
+    mean = trial_means.mean(axis=0)
+    within_var = np.maximum(err2 - err**2 / n_test, 0.0) / max(n_test - 1, 1)
+    stderr_within = np.sqrt(within_var.mean(axis=0) / (n_test * trials))
+    if trials >= 2:
+        stderr = trial_means.std(axis=0, ddof=1) / np.sqrt(trials)
+    else:
+        stderr = stderr_within
+    count = mom[:, 0].sum()
+    s2_mean, var_t, var_r, cov = (mom[:, j].sum() / count for j in range(1, 5))
+    offsets = OffsetLaw(jnp.asarray(var_t), jnp.asarray(var_r), jnp.asarray(cov),
+                        jnp.asarray(s2_mean), rank_one=isinstance(reward, KnobReward))
+    law = offset_law(problem, reward)
+    theory = theory_at = None
+    if compute_theory:
+        from .average import average_over_offsets, generalization_error
+        kk = jnp.asarray(ks, jnp.float64)
+        theory = np.asarray(generalization_error(problem, reward, kk, temperature))
+        theory_at = np.asarray(average_over_offsets(offsets, kk, temperature))
+    samples = n_test * trials * (k_max if method == "sampling" else 1)
+    return SimulationResult(
+        ks=np.asarray(ks), mean=mean, stderr=stderr, stderr_within=stderr_within,
+        trial_means=trial_means, theory=theory, theory_at_offsets=theory_at, offsets=offsets,
+        offsets_theory=law, sigma2=float(problem.sigma**2), temperature=temperature,
+        predictive=predictive, method=method, n_test=n_test, trials=trials, wall_time=wall,
+        compile_time=compile_time,
+        samples=samples, n_devices=n_dev)
