@@ -1,0 +1,82 @@
+"""The figures of `solvable`: one function per figure, all in one style.
+
+Each function takes ``size`` (``"tiny"``, ``"quick"`` or ``"full"``: Monte Carlo and grid
+sizes) and ``seed``, draws its figure with `solvable.figures.style` and returns a
+`FigureOutput` (the matplotlib figure, the plotted data as columns, the parameters).
+`paper_repro.py` calls them and writes PNG, PDF, CSV and a JSON manifest; notebooks call them
+directly.
+
+========================  ===================================================================
+``k_scaling``             δ/σ² against k at T/(2σ²) = 10, c ∈ {5, 10, 15}: simulation, exact
+                          DE, high-temperature expansion
+``best_of_k``             best-of-k with the teacher as reward, five n, the Θ(1/k²) law
+``optimal_temperature``   δ against T: exact optimal temperature against the expansion's t*
+``phase_diagram``         (T, c) phase diagram: monotone in k versus a finite optimal k*
+``optimal_reward``        exact optimal reward knob c* against (k, T), the k → ∞ line c* = t
+``compute_vs_data``       contours of δ over (n, k): where inference compute beats data
+``smc_particles``         particles needed against T for approximate rewards; TV against 2tε
+========================  ===================================================================
+
+References: Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+Inference-Time Scaling", arXiv 2512.19905; Zhu & Lu, "On the Power of (Approximate) Reward
+Models for Inference-Time Scaling: Sequential Monte Carlo and Beyond", arXiv 2602.01381.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .style import FigureOutput
+
+_FIGURES = {
+    "k_scaling": "k_scaling",
+    "best_of_k": "best_of_k",
+    "optimal_temperature": "optimal_temperature",
+    "phase_diagram": "phase_diagram",
+    "optimal_reward": "optimal_reward",
+    "compute_vs_data": "compute_vs_data",
+    "smc_particles": "smc_particles",
+}
+
+__all__ = ["FIGURES", "FigureOutput", *_FIGURES]
+
+
+class _Registry(dict):
+    """name -> figure function, imported on first access (in paper order)."""
+
+    def __missing__(self, name):
+        raise KeyError(f"no figure named {name!r}; figures: {', '.join(_FIGURES)}")
+
+    def __getitem__(self, name):
+        if name in _FIGURES and not dict.__contains__(self, name):
+            module = importlib.import_module(f".{_FIGURES[name]}", __name__)
+            dict.__setitem__(self, name, getattr(module, name))
+        return dict.__getitem__(self, name)
+
+    def __iter__(self):
+        return iter(_FIGURES)
+
+    def __len__(self):
+        return len(_FIGURES)
+
+    def __contains__(self, name):
+        return name in _FIGURES
+
+    def keys(self):
+        return list(_FIGURES)
+
+    def items(self):
+        return [(n, self[n]) for n in _FIGURES]
+
+    def values(self):
+        return [self[n] for n in _FIGURES]
+
+
+FIGURES = _Registry()
+"""Figure functions by name, in the order of the paper reproduction."""
+
+
+def __getattr__(name):
+    if name in _FIGURES:
+        return FIGURES[name]
+    raise AttributeError(f"module 'solvable.figures' has no attribute {name!r}")
