@@ -2,3 +2,7 @@
 from .models import *  # noqa
 from .values import *  # noqa
 from .bellman import *  # noqa
+from .exact import *  # noqa
+from .samplers import *  # noqa
+from .bounds import *  # noqa
+from .experiments import *  # noqa

@@ -95,11 +95,12 @@ def log_masses(model: Process):
     return push_forward(model, model.log_probs)
 
 
-def stacked(model: Process, values: Values):
-    """(T, S, B) log-probs and children and (T+1, S) log-values, S = max n_t (trees padded;
-    padded rows are unreachable and get uniform log-probs and child 0). Used by samplers."""
+def stacked(model: Process, values: Values | None = None):
+    """(T, S, B) log-probs and children and (T+1, S) log-values (None without ``values``),
+    S = max n_t (trees padded; padded rows are unreachable, with uniform log-probs and child 0).
+    Used by samplers."""
     if model.is_markov:
-        return model.log_probs, model.children, values.log
+        return model.log_probs, model.children, None if values is None else values.log
     S = max(model.sizes)
 
     def pad(a, fill):
@@ -108,5 +109,5 @@ def stacked(model: Process, values: Values):
 
     lp = jnp.stack([pad(a, -jnp.log(model.B)) for a in model.log_probs])
     ch = jnp.stack([pad(a, 0) for a in model.children])
-    lv = jnp.stack([pad(a, 0.0) for a in values.log])
+    lv = None if values is None else jnp.stack([pad(a, 0.0) for a in values.log])
     return lp, ch, lv

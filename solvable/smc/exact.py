@@ -1,0 +1,117 @@
+"""Exact laws on enumerable processes: target π, guided sampler, best-of-N, rejection.
+
+Laws are over the nodes of a level (paths for trees; states for Markov models, where a TV
+distance between state laws is a lower bound on the TV between path laws).
+
+* π(s_{1:T}) ∝ p(s_{1:T}) r(s_{1:T});  intermediate targets π̃_t(s_{1:t}) ∝ p(s_{1:t}) V_t(s_{1:t}).
+* Guided sampler (one particle, s_t ∝ p(s_t | s_{1:t−1}) V_t(s_{1:t})): its prefix law π̂_t is a
+  forward pass. THEORY §5 [verify]: TV(π̃_t, π̂_t) ≤ 2tε. Derived here: π̂_t/π̃_t is a
+  normalising constant times Π_{u≤t} V_{u−1}/E_p[V_u | s_{1:u−1}] (each factor in
+  (1+ε)^{±1}) and E_p[V_t]/V_0 ∈ (1+ε)^{±t}, so TV ≤ 1 − (1+ε)^{−2t} ≤ 2t log(1+ε) ≤ 2tε;
+  V = V* gives π̂_T = π exactly.
+* Best-of-N from p (keep the highest reward, ties uniform): P(out = x) =
+  p(x)/p(r = r_x) · [F(r_x)^N − F(r_x^−)^N], F the reward CDF under p.
+* Rejection from p with N proposals (accept x with probability r(x)/max r, return the last
+  proposal if none is accepted): law = (1 − (1−a)^N) π + (1−a)^N p, a = E_p[r]/max r.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _validate as v
+from ._levels import child_log_values, lmap, log_masses, push_forward
+from .models import Process
+from .values import as_values
+
+__all__ = [
+    "tv_distance",
+    "base_law",
+    "target_law",
+    "intermediate_targets",
+    "guided_law",
+    "guided_tv",
+    "acceptance_rate",
+    "best_of_n_law",
+    "rejection_law",
+]
+
+
+def tv_distance(p, q) -> float:
+    """TV(p, q) = ½ Σ |p − q|."""
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    return 0.5 * float(np.abs(p - q).sum())
+
+
+def _normalise(lw):
+    return jnp.exp(lw - jax.scipy.special.logsumexp(lw, axis=-1, keepdims=True))
+
+
+def base_law(model: Process) -> np.ndarray:
+    """p on the terminal nodes."""
+    return np.asarray(jnp.exp(log_masses(model)[-1]))
+
+
+def target_law(model: Process) -> np.ndarray:
+    """π ∝ p r on the terminal nodes."""
+    return np.asarray(_normalise(log_masses(model)[-1] + model.log_reward))
+
+
+def intermediate_targets(model: Process, values=None):
+    """π̃_t ∝ p(s_{1:t}) V_t(s_{1:t}), t = 0..T (a level container; π̃_T = π)."""
+    vals = as_values(model, values)
+    return lmap(lambda lm, lv: _normalise(lm + lv), log_masses(model), vals.log)
+
+
+def _guided_kernel(lp, ch, lv_next):
+    logits = child_log_values(lp, ch, lv_next)
+    lk = logits - jax.scipy.special.logsumexp(logits, axis=-1, keepdims=True)
+    return jnp.where(jnp.isnan(lk), lp, lk)  # all children worthless: fall back to p
+
+
+def guided_law(model: Process, values=None):
+    """Law π̂_t of the guided sampler's prefix s_{1:t}, t = 0..T (a level container)."""
+    vals = as_values(model, values)
+    kernels = lmap(_guided_kernel, model.log_probs, model.children, vals.log[1:])
+    return lmap(jnp.exp, push_forward(model, kernels))
+
+
+def guided_tv(model: Process, values=None) -> np.ndarray:
+    """TV(π̃_t, π̂_t) for t = 0..T; compare with 2tε (THEORY §5) and 1 − (1+ε)^{−2t} [derived]."""
+    a, b = intermediate_targets(model, values), guided_law(model, values)
+    return np.array([tv_distance(x, y) for x, y in zip(a, b)])
+
+
+def _terminal(model):
+    lm = log_masses(model)[-1]
+    return np.exp(np.asarray(lm)), np.asarray(model.log_reward), np.isfinite(np.asarray(lm))
+
+
+def acceptance_rate(model: Process) -> float:
+    """a = E_p[r] / max r (max over reachable terminal nodes): rejection's acceptance rate."""
+    p, lr, reach = _terminal(model)
+    return float(np.sum(p * np.exp(lr - lr[reach].max())))
+
+
+def best_of_n_law(model: Process, n: int) -> np.ndarray:
+    """Exact law of best-of-N from p (ties broken uniformly), see module docstring."""
+    v.check_integer_at_least("n", n, 1)
+    p, lr, _ = _terminal(model)
+    order = np.argsort(lr, kind="stable")
+    cdf = np.concatenate([[0.0], np.cumsum(p[order])])
+    hi = cdf[np.searchsorted(lr[order], lr, side="right")]
+    lo = cdf[np.searchsorted(lr[order], lr, side="left")]
+    hi, lo = np.minimum(hi, 1.0), np.minimum(lo, 1.0)
+    cls = hi - lo
+    return np.where(cls > 0, p / np.where(cls > 0, cls, 1.0) * (hi**n - lo**n), 0.0)
+
+
+def rejection_law(model: Process, n: int) -> np.ndarray:
+    """Exact law of rejection sampling from p with at most n proposals (module docstring)."""
+    v.check_integer_at_least("n", n, 1)
+    miss = (1.0 - acceptance_rate(model)) ** n
+    return (1.0 - miss) * target_law(model) + miss * base_law(model)

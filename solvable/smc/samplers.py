@@ -1,0 +1,313 @@
+"""Samplers of π ∝ p r, vectorised over particles and jit-compiled (THEORY §5).
+
+blackjax style: NamedTuple states, pure ``*_init`` / ``*_step`` functions, explicit keys,
+resampling schemes as interchangeable functions ``resample(key, log_weights, n) -> indices``.
+Each sampler runs on the stacked arrays of `_levels.stacked` (log-probs (T, S, B), children
+(T, S, B), log-values (T+1, S)); the public wrappers validate at the Python boundary and
+return terminal node indices.
+
+* SMC (Zhu & Lu, arXiv 2602.01381): propagate with p, weight G_t = V_t/V_{t−1}, resample;
+  output one particle drawn ∝ the final weights.
+* Guided: one particle, s_t ∝ p(s_t | s_{1:t−1}) V_t(s_{1:t}).
+* Pool + independent MH ("Beyond"): at each step draw M candidates from p, keep one ∝ V_t,
+  accumulate w = Π_t (1/M) Σ_j V_t(c_j) / V_{t−1}(x_{t−1}); accept whole proposals with
+  probability min(1, w'/w). On the extended space (pools, choices) the proposal density
+  times w is p(x) r(x)/(V_0 M^T) × (law of the unselected candidates), so π is invariant.
+* Best-of-N and rejection sampling from p.
+* Particle filter as used with LLMs (Puri et al., arXiv 2502.01618): resampling by
+  softmax(Δ log A_t / τ) of an aggregate A_t of step rewards ρ_u (default ρ_u = V_u/V_{u−1}):
+  "last" A_t = ρ_t, "min" A_t = min_u ρ_u, "product" A_t = Π_u ρ_u, "model" A_t = V_t/V_0.
+  At τ = 1, product (and model-based, which coincides with it when ρ are the increments of
+  the same V) is SMC, the consistent Feynman-Kac sampler of π; last and min are not.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _validate as v
+from ._levels import log_masses, stacked
+from .models import Process
+from .values import as_values
+
+__all__ = [
+    "multinomial",
+    "systematic",
+    "SMCState",
+    "smc_init",
+    "smc_step",
+    "smc_run",
+    "smc_sample",
+    "guided_sample",
+    "pool_level",
+    "pool_path_weight",
+    "pool_mh_sample",
+    "best_of_n",
+    "rejection_sample",
+    "particle_filter",
+    "AGGREGATIONS",
+]
+
+AGGREGATIONS = ("last", "min", "product", "model")
+
+
+# ---------------------------------------------------------------- resampling plug-ins
+def multinomial(key, log_weights, n: int):
+    """n iid ancestor indices ∝ exp(log_weights)."""
+    return jax.random.categorical(key, log_weights, shape=(n,))
+
+
+def systematic(key, log_weights, n: int):
+    """Systematic resampling: one uniform U, ancestors at quantiles (U + i)/n of the weights;
+    each index i appears ⌊n w_i⌋ or ⌈n w_i⌉ times, E[count_i] = n w_i."""
+    w = jax.nn.softmax(log_weights)
+    u = (jax.random.uniform(key) + jnp.arange(n)) / n
+    return jnp.minimum(jnp.searchsorted(jnp.cumsum(w), u, side="right"), w.shape[0] - 1)
+
+
+def _propagate(key, nodes, lp_t, ch_t):
+    return ch_t[nodes, jax.random.categorical(key, lp_t[nodes])]
+
+
+def _no_nan(x):
+    return jnp.where(jnp.isnan(x), -jnp.inf, x)
+
+
+# ---------------------------------------------------------------- SMC
+class SMCState(NamedTuple):
+    nodes: jax.Array  # (N,) node index of each particle at the current level
+    log_weights: jax.Array  # (N,) log G_t of the last step
+
+
+def smc_init(n_particles: int) -> SMCState:
+    """N particles at the root with equal weights."""
+    return SMCState(jnp.zeros(n_particles, jnp.int32), jnp.zeros(n_particles))
+
+
+def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multinomial) -> SMCState:
+    """Resample by the previous weights, propagate with p, weight G = V_{t+1}(child)/V_t(parent)."""
+    k_res, k_prop = jax.random.split(key)
+    nodes = state.nodes[resampling(k_res, state.log_weights, state.nodes.shape[0])]
+    child = _propagate(k_prop, nodes, lp_t, ch_t)
+    return SMCState(child, _no_nan(lv_next[child] - lv_t[nodes]))
+
+
+@partial(jax.jit, static_argnums=(4, 5))
+def smc_run(key, lp, ch, lv, n_particles: int, resampling=multinomial) -> SMCState:
+    """T SMC steps on stacked arrays; returns the final weighted population."""
+    def body(state, xs):
+        k, lp_t, ch_t, lv_t, lv_next = xs
+        return smc_step(k, state, lp_t, ch_t, lv_t, lv_next, resampling), None
+
+    keys = jax.random.split(key, lp.shape[0])
+    state, _ = jax.lax.scan(body, smc_init(n_particles), (keys, lp, ch, lv[:-1], lv[1:]))
+    return state
+
+
+def _pick(key, state):
+    return state.nodes[jax.random.categorical(key, state.log_weights)]
+
+
+def _prepare(model, values, n_particles=None):
+    if n_particles is not None:
+        v.check_integer_at_least("n_particles", n_particles, 1)
+    return stacked(model, as_values(model, values))
+
+
+def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampling=multinomial):
+    """One SMC output (a terminal node index)."""
+    lp, ch, lv = _prepare(model, values, n_particles)
+    k_run, k_out = jax.random.split(key)
+    return _pick(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
+
+
+# ---------------------------------------------------------------- guided
+@partial(jax.jit, static_argnums=(4,))
+def _guided(key, lp, ch, lv, n):
+    def body(nodes, xs):
+        k, lp_t, ch_t, lv_next = xs
+        logits = _no_nan(lp_t[nodes] + lv_next[ch_t[nodes]])
+        dead = jnp.all(jnp.isneginf(logits), axis=-1, keepdims=True)
+        tok = jax.random.categorical(k, jnp.where(dead, lp_t[nodes], logits))
+        return ch_t[nodes, tok], None
+
+    keys = jax.random.split(key, lp.shape[0])
+    nodes, _ = jax.lax.scan(body, jnp.zeros(n, jnp.int32), (keys, lp, ch, lv[1:]))
+    return nodes
+
+
+def guided_sample(key, model: Process, values=None, n_samples: int = 1):
+    """n independent guided samples (terminal node indices, shape (n,))."""
+    lp, ch, lv = _prepare(model, values, n_samples)
+    return _guided(key, lp, ch, lv, n_samples)
+
+
+# ---------------------------------------------------------------- pool + independent MH
+def pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next):
+    """One step of the pooled proposal from ``node`` with candidate ``tokens`` (M,) and the
+    kept index ``choice``: returns (child, log proposal-density increment, log weight increment)
+    = (c_J, Σ_j log p(c_j) + log V(c_J) − log Σ_j V(c_j), log((1/M) Σ_j V(c_j)) − log V_t(node))."""
+    lvc = lv_next[ch_t[node, tokens]]
+    lse = jax.scipy.special.logsumexp(lvc)
+    log_q = jnp.sum(lp_t[node, tokens]) + lvc[choice] - lse
+    log_w = lse - jnp.log(tokens.shape[0]) - lv_t[node]
+    return ch_t[node, tokens[choice]], log_q, _no_nan(log_w)
+
+
+def _pool_path(lp, ch, lv, tokens, choices):
+    def body(carry, xs):
+        node, lq, lw = carry
+        child, dq, dw = pool_level(node, *xs)
+        return (child, lq + dq, lw + dw), None
+
+    start = (jnp.int32(0), jnp.zeros(()), jnp.zeros(()))
+    (node, lq, lw), _ = jax.lax.scan(body, start, (tokens, choices, lp, ch, lv[:-1], lv[1:]))
+    return node, lq, lw
+
+
+def pool_path_weight(model: Process, values, tokens, choices):
+    """Deterministic pooled proposal: given candidate tokens (T, M) and kept indices (T,),
+    return (terminal node, log proposal density, log importance weight)."""
+    lp, ch, lv = _prepare(model, values)
+    return jax.jit(_pool_path)(lp, ch, lv, jnp.asarray(tokens), jnp.asarray(choices))
+
+
+def _pool_propose(key, lp, ch, lv, pool_size):
+    def body(node, xs):
+        k, lp_t, ch_t, lv_t, lv_next = xs
+        k_tok, k_choice = jax.random.split(k)
+        tokens = jax.random.categorical(k_tok, lp_t[node], shape=(pool_size,))
+        choice = jax.random.categorical(k_choice, _no_nan(lv_next[ch_t[node, tokens]]))
+        child, _, lw = pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next)
+        return child, lw
+
+    keys = jax.random.split(key, lp.shape[0])
+    node, lws = jax.lax.scan(body, jnp.int32(0), (keys, lp, ch, lv[:-1], lv[1:]))
+    return node, jnp.sum(lws)
+
+
+@partial(jax.jit, static_argnums=(4, 5, 6))
+def _pool_mh(key, lp, ch, lv, pool_size, n_steps, n_chains):
+    def chain(k):
+        k0, k_steps = jax.random.split(k)
+
+        def step(state, k):
+            k_prop, k_acc = jax.random.split(k)
+            node, lw = _pool_propose(k_prop, lp, ch, lv, pool_size)
+            accept = jnp.log(jax.random.uniform(k_acc)) < lw - state[1]
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(accept, a, b), (node, lw), state), None
+
+        final, _ = jax.lax.scan(step, _pool_propose(k0, lp, ch, lv, pool_size),
+                                jax.random.split(k_steps, n_steps))
+        return final[0]
+
+    return jax.vmap(chain)(jax.random.split(key, n_chains))
+
+
+def pool_mh_sample(key, model: Process, values=None, pool_size: int = 4, n_steps: int = 8,
+                   n_chains: int = 1):
+    """Final states of ``n_chains`` independent pool-plus-IMH chains (1 + n_steps proposals
+    each, each proposal T·M calls of p and V)."""
+    v.check_integer_at_least("pool_size", pool_size, 1)
+    v.check_integer_at_least("n_steps", n_steps, 0)
+    lp, ch, lv = _prepare(model, values, n_chains)
+    return _pool_mh(key, lp, ch, lv, pool_size, n_steps, n_chains)
+
+
+# ---------------------------------------------------------------- best-of-N and rejection
+@partial(jax.jit, static_argnums=(3,))
+def _from_p(key, lp, ch, n):
+    def body(nodes, xs):
+        return _propagate(xs[0], nodes, xs[1], xs[2]), None
+
+    keys = jax.random.split(key, lp.shape[0])
+    return jax.lax.scan(body, jnp.zeros(n, jnp.int32), (keys, lp, ch))[0]
+
+
+def _terminal_arrays(model, n):
+    v.check_integer_at_least("n", n, 1)
+    return stacked(model)[:2]
+
+
+def _log_max_reward(model):
+    lm = np.asarray(log_masses(model)[-1])
+    return float(np.asarray(model.log_reward)[np.isfinite(lm)].max())
+
+
+def best_of_n(key, model: Process, n: int):
+    """Draw n paths from p, return the terminal node of highest reward (ties uniform)."""
+    lp, ch = _terminal_arrays(model, n)
+    k_draw, k_tie = jax.random.split(key)
+    nodes = _from_p(k_draw, lp, ch, n)
+    lr = model.log_reward[nodes]
+    return nodes[jax.random.categorical(k_tie, jnp.where(lr == lr.max(), 0.0, -jnp.inf))]
+
+
+def rejection_sample(key, model: Process, n: int):
+    """Draw n paths from p, accept each with probability r/max r; return the first accepted,
+    or the last proposal when none is."""
+    lp, ch = _terminal_arrays(model, n)
+    k_draw, k_acc = jax.random.split(key)
+    nodes = _from_p(k_draw, lp, ch, n)
+    lr = model.log_reward[nodes]
+    acc = jnp.log(jax.random.uniform(k_acc, (n,))) < lr - _log_max_reward(model)
+    return nodes[jnp.where(jnp.any(acc), jnp.argmax(acc), n - 1)]
+
+
+# ---------------------------------------------------------------- LLM particle filter
+class PFState(NamedTuple):
+    nodes: jax.Array  # (N,)
+    log_agg: jax.Array  # (N,) log A_t of each particle's prefix
+    log_weights: jax.Array  # (N,) (log A_t − log A_{t−1}) / τ
+
+
+def _aggregate(kind: str, log_agg, log_rho, log_value):
+    if kind == "last":
+        return log_rho
+    if kind == "min":
+        return jnp.minimum(log_agg, log_rho)
+    if kind == "product":
+        return log_agg + log_rho
+    return log_value  # model-based: the value model scores the whole prefix
+
+
+@partial(jax.jit, static_argnums=(5, 6, 7, 8))
+def _pf(key, lp, ch, lv, lrho, n, temperature, aggregation, resampling):
+    def body(state, xs):
+        k, lp_t, ch_t, lrho_t, lv_next = xs
+        k_res, k_prop = jax.random.split(k)
+        idx = resampling(k_res, state.log_weights, n)
+        nodes, agg = state.nodes[idx], state.log_agg[idx]
+        tokens = jax.random.categorical(k_prop, lp_t[nodes])
+        child = ch_t[nodes, tokens]
+        new = _aggregate(aggregation, agg, lrho_t[nodes, tokens], lv_next[child] - lv[0, 0])
+        return PFState(child, new, _no_nan((new - agg) / temperature)), None
+
+    keys = jax.random.split(key, lp.shape[0] + 1)
+    start = PFState(jnp.zeros(n, jnp.int32), jnp.zeros(n), jnp.zeros(n))
+    state, _ = jax.lax.scan(body, start, (keys[1:], lp, ch, lrho, lv[1:]))
+    return _pick(keys[0], state)
+
+
+def particle_filter(key, model: Process, values=None, n_particles: int = 16, *,
+                    temperature: float = 1.0, aggregation: str = "product",
+                    step_rewards=None, resampling=multinomial):
+    """Puri et al. particle filter. ``step_rewards``: log ρ_t on the edges, shape (T, S, B)
+    (stacked layout); default ρ_t = V_t(child)/V_{t−1}(parent), the Bellman increments."""
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+    v.check_positive("temperature", temperature)
+    lp, ch, lv = _prepare(model, values, n_particles)
+    if step_rewards is None:
+        lrho = _no_nan(jnp.take_along_axis(lv[1:], ch.reshape(ch.shape[0], -1), axis=1)
+                       .reshape(ch.shape) - lv[:-1, :, None])
+    else:
+        lrho = jnp.asarray(step_rewards, dtype=jnp.float64)
+        if lrho.shape != lp.shape:
+            raise ValueError(f"step_rewards must have shape {lp.shape}, got {lrho.shape}")
+    return _pf(key, lp, ch, lv, lrho, n_particles, float(temperature), aggregation, resampling)
