@@ -1,0 +1,448 @@
+"""Limits, expansions, extreme-value law and scaling slopes of the selection error (THEORY §4).
+
+Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+Inference-Time Scaling", arXiv 2512.19905. Status marks follow THEORY: **[paper]** stated by
+the paper, **[derived]** derived here and checked against the exact δ of `solvable.selection`.
+
+Pointwise functions take the keywords of `solvable.selection.selection_error`
+(``mean, std, teacher, reward``) and use b = mean − teacher, a = mean − reward, s = std,
+t = T/(2s²). They broadcast, and are jit/grad friendly (validation is skipped on tracers).
+The ``*_averaged`` functions take a `Problem` and a `Reward` (or an `OffsetLaw` with
+``reward=None``) and average over x in closed form: the offsets (Δ_T, Δ_R) = (b, a) are
+centred Gaussians with Var Δ_T = V_T, Var Δ_R = V_R, Cov = C, and s = s̄ (the DE predictive
+standard deviation), so E b² = V_T, E ab = C, E a² = V_R, E a³b = 3 V_R C (Isserlis).
+
+Summary of what the tests establish against the exact δ (see tests/test_asymptotics.py):
+
+* k → ∞ limits: exact.
+* High-temperature expansion: the residual falls as t⁻³ at order 2 and t⁻⁴ at order 3
+  (fitted slopes −3.0 and −4.0 over t ∈ [20, 400]); the authors' third-order term with the
+  factor (1 − 1/k)(1 − 2/k)(1 − 3/k) leaves an O(t⁻³) residual (it vanishes at k = 3, where
+  the true t⁻³ coefficient does not).
+* Expansion optimum t* = 2(1 − 2/k) C2/C1: an asymptote for large C2/C1 only (k = 10, b = 0,
+  a = 4: 27.2 against the exact 25.24; k = 50, a = 10: 193.9 against 191.1; a = 0.5:
+  2.0 against 0.0025).
+* Finite-k threshold: under the truncated expansion δ is non-increasing in k iff
+  t ≥ 3 C2/C1, else k* = 4 C2/(3 C2 − C1 t) (confirmed as a statement about the expansion).
+  The exact δ has the threshold t_c of `monotone_threshold` [derived]; t_c = 3a²/C1 − 5/3
+  + O(C1/a²) while 3 C2/C1 = 3a²/C1 + 3, so THEORY's threshold is right to leading order
+  only. The secondary k* ≈ 2t*/(t* − t) puts the threshold at 2 C2/C1: wrong by a factor
+  2/3 at large a (b = 0.2, a = 10.2: exact 59.8, THEORY 64.4, secondary 42.9), though
+  numerically close at moderate a and small t (a = 2.2, t = 5: exact k* 6.66, secondary
+  6.65, THEORY 2.50).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _config  # noqa: F401
+from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
+                        is_concrete)
+from .average import average_over_offsets
+from .equivalents import OffsetLaw, offset_law, offset_variance_teacher, predictive_moments
+from .problem import KnobReward, Problem
+
+__all__ = [
+    "large_k_limit",
+    "large_k_limit_averaged",
+    "large_k_correction",
+    "monotone_threshold",
+    "expansion_coefficients",
+    "high_temperature_expansion",
+    "high_temperature_expansion_averaged",
+    "best_of_k_asymptote",
+    "best_of_k_asymptote_averaged",
+    "expansion_optimal_temperature",
+    "expansion_optimal_k",
+    "Slopes",
+    "scaling_slopes",
+    "best_of_k_slopes",
+]
+
+
+def _f64(*xs):
+    return tuple(jnp.asarray(x, dtype=jnp.float64) for x in xs)
+
+
+def _pointwise(temperature, mean, std, teacher, reward):
+    """Validate and return (s², t, b, a) in the units of the inputs (b, a not normalised)."""
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    check_finite("mean", mean)
+    check_positive("std", std)
+    check_finite("teacher", teacher)
+    check_finite("reward", reward)
+    temperature, mean, std, teacher, reward = _f64(temperature, mean, std, teacher, reward)
+    s2 = std * std
+    return s2, temperature / (2.0 * s2), mean - teacher, mean - reward
+
+
+def _law(problem, reward) -> OffsetLaw:
+    if isinstance(problem, OffsetLaw):
+        if reward is not None:
+            raise ValueError("give either an OffsetLaw (with reward=None) or a Problem and a "
+                             "Reward, not an OffsetLaw and a Reward")
+        return problem
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
+    if reward is None:
+        raise ValueError("reward is required with a Problem")
+    return offset_law(problem, reward)
+
+
+# --- k → ∞ --------------------------------------------------------------------------------
+
+def _tilted_limit(s2, t, b, a):
+    """(b − a/(1 + t))² + s² t/(1 + t) with the T = 0 and T = ∞ ends exact."""
+    finite = jnp.isfinite(t)
+    tt = jnp.where(finite, t, 1.0)
+    u = 1.0 / (1.0 + tt)
+    value = (b - a * u) ** 2 + s2 * tt * u
+    return jnp.where(finite, value, s2 + b * b)
+
+
+def large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """δ_∞ = lim_{k→∞} δ = (b − a/(1 + t))² + s² t/(1 + t)  [derived; THEORY §4].
+
+    As k → ∞ the softmax pick is a draw from the tilted Gaussian ∝ N(m, s²)·e^{−(y−μ_R)²/T},
+    i.e. N(μ_R + a/(1 + t), s² t/(1 + t)). T = 0 gives (b − a)² = (μ_R − μ_T)², T = ∞ gives
+    s² + b².
+    """
+    s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
+    return _tilted_limit(s2, t, b, a)
+
+
+def large_k_limit_averaged(problem, reward=None, temperature=0.0):
+    """E_x δ_∞ = V_T − 2C/(1 + t) + V_R/(1 + t)² + s̄² t/(1 + t), t = T/(2 s̄²)  [derived].
+
+    T = 0: V_T − 2C + V_R = E(Δ_T − Δ_R)²; T = ∞: s̄² + V_T.
+    """
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    law = _law(problem, reward)
+    (temperature,) = _f64(temperature)
+    s2 = law.predictive_var
+    t = temperature / (2.0 * s2)
+    finite = jnp.isfinite(t)
+    tt = jnp.where(finite, t, 1.0)
+    u = 1.0 / (1.0 + tt)
+    value = law.var_teacher - 2.0 * law.cov * u + law.var_reward * u * u + s2 * tt * u
+    return jnp.where(finite, value, s2 + law.var_teacher)
+
+
+def _correction(s2, t, b, a):
+    """A of δ = δ_∞ + A/k + O(k⁻²) (T > 0)."""
+    finite = jnp.isfinite(t) & (t > 0)
+    tt = jnp.where(finite, t, 1.0)
+    log_rho = (jnp.log1p(1.0 / tt) - 0.5 * jnp.log1p(2.0 / tt)
+               + a * a / (s2 * (1.0 + tt) * (2.0 + tt)))
+    gap = _tilted_limit(s2, tt, b, a) - _tilted_limit(s2, 0.5 * tt, b, a)
+    return jnp.where(finite, jnp.exp(log_rho) * gap, jnp.where(t > 0, 0.0, jnp.nan))
+
+
+def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """Coefficient A of the exact large-k law δ(k) = δ_∞ + A/k + O(k⁻²), T > 0  [derived].
+
+    The delta-method bias of the self-normalised estimator Σ f_i w_i / Σ w_i gives
+    A = (E w²/(E w)²) · (δ_∞(t) − δ_∞(t/2)), since E[f w²]/E[w²] is the k → ∞ error at
+    temperature T/2. For y ~ N(m, s²), E w = (1 + 1/t)^{−1/2} e^{−a²/(2s²(1+t))}, so
+    E w²/(E w)² = (1 + 1/t)(1 + 2/t)^{−1/2} e^{a²/(s²(1+t)(2+t))}. A > 0: δ approaches δ_∞
+    from above (decreasing tail); A < 0: from below, so the optimal k is finite.
+    T = ∞ gives 0; T = 0 is refused (the best-of-k approach is not 1/k).
+    """
+    check_positive("temperature", temperature, allow_inf=True)
+    s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
+    return _correction(s2, t, b, a)
+
+
+def monotone_threshold(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """Temperature T_c above which the exact δ(k) decreases to δ_∞ (A > 0)  [derived].
+
+    A = 0 ⇔ δ_∞(t) = δ_∞(t/2) ⇔ 1/(1 + t) + 2/(2 + t) = q with q = C1/a², C1 = s² + 2ab, so
+    t_c = [3(1 − q) + √(q² − 2q + 9)]/(2q) = 3a²/C1 − 5/3 + O(q), T_c = 2s² t_c.
+    For 0 < q < 2 this is the unique positive root (q ≥ 2 or C1 ≤ 0: every T > 0 is above
+    threshold, T_c = 0; a = 0 likewise). Below T_c the optimal k is finite; above it δ is
+    non-increasing in k in every case checked (THEORY's truncated-expansion threshold
+    3 C2/C1 = 3a²/C1 + 3 agrees only to leading order in a²/C1).
+    """
+    s2, _, b, a = _pointwise(0.0, mean, std, teacher, reward)
+    c1 = s2 + 2.0 * a * b
+    a2 = a * a
+    q = jnp.where(a2 > 0, c1 / jnp.where(a2 > 0, a2, 1.0), jnp.inf)
+    ok = (q > 0) & (q < 2.0)
+    qq = jnp.where(ok, q, 1.0)
+    tc = (3.0 * (1.0 - qq) + jnp.sqrt(qq * qq - 2.0 * qq + 9.0)) / (2.0 * qq)
+    return jnp.where(ok, 2.0 * s2 * tc, 0.0)
+
+
+# --- high-temperature expansion -------------------------------------------------------------
+
+class ExpansionCoefficients(NamedTuple):
+    """δ = D − (1 − 1/k) C1/t + (1 − 1/k)(1 − 2/k) C2/t² + E3/t³ + O(t⁻⁴)."""
+
+    D: jax.Array
+    C1: jax.Array
+    C2: jax.Array
+    E3: jax.Array
+
+
+def _e3(k, s2, c1, p, q):
+    """E3 from C1, P = E(s² + 2ab + 2a²) and Q = E(s² + 2ab)(s² + 2a²)/s²."""
+    return -((k - 1.0) * (k * k - 6.0 * k + 6.0) / k**3) * p + ((k - 1.0) / (2.0 * k * k)) * q
+
+
+def expansion_coefficients(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """Coefficients (D, C1, C2, E3) of the high-temperature expansion (see below).
+
+    D = s² + b², C1 = s² + 2ab, C2 = s² + 2ab + a²  [paper], and  [derived]
+    E3 = −[(k−1)(k²−6k+6)/k³](s² + 2ab + 2a²) + [(k−1)/(2k²)](s² + 2ab)(s² + 2a²)/s².
+    """
+    check_at_least("k", k, 1.0)
+    s2, _, b, a = _pointwise(0.0, mean, std, teacher, reward)
+    (k,) = _f64(k)
+    c1 = s2 + 2.0 * a * b
+    p = c1 + 2.0 * a * a
+    q = c1 * (s2 + 2.0 * a * a) / s2
+    return ExpansionCoefficients(s2 + b * b, c1, c1 + a * a, _e3(k, s2, c1, p, q))
+
+
+def _series(k, t, co: ExpansionCoefficients, order):
+    if order not in (1, 2, 3):
+        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
+    x = 1.0 / k
+    out = co.D - (1.0 - x) * co.C1 / t
+    if order >= 2:
+        out = out + (1.0 - x) * (1.0 - 2.0 * x) * co.C2 / t**2
+    if order >= 3:
+        out = out + co.E3 / t**3
+    return out
+
+
+def high_temperature_expansion(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
+                               order=2):
+    """High-temperature (t → ∞) expansion of δ to ``order`` 1, 2 or 3 in 1/t.
+
+        δ = D − (1 − 1/k) C1/t + (1 − 1/k)(1 − 2/k) C2/t² + E3/t³ + O(t⁻⁴)
+
+    with D, C1, C2 as in the paper and E3 derived here (`expansion_coefficients`).
+
+    Derivation [derived]: with ε = 1/T = 1/(2s²t), f = (y − μ_T)², g = (y − μ_R)² and
+    w_i = e^{−ε g_i} = 1 + v_i, δ = E[(1/k) Σ_i f_i w_i · Σ_p (−v̄)^p], v̄ = (1/k) Σ_j v_j.
+    Each term (1/k^{p+1}) Σ_{i,j_1..j_p} E[f_i w_i v_{j_1}…v_{j_p}] is a sum over the set
+    partitions of the p + 1 index slots, each weighted by the falling factorial
+    k(k − 1)…(k − B + 1) (B blocks) times a product of one-sample Gaussian moments of
+    f and g — i.e. the joint cumulants κ(f, g, …, g) of the self-normalised weights, which
+    is where the powers of (1 − j/k) come from. Collecting ε³ (sympy, exact) gives E3; the
+    first three orders reproduce the paper's D, C1, C2. The residual against the exact δ is
+    O(t⁻⁴) (tested); the authors' (1 − 1/k)(1 − 2/k)(1 − 3/k) third-order factor is wrong.
+    T = 0 is outside the expansion's domain (it returns ±inf terms there).
+    """
+    check_at_least("k", k, 1.0)
+    co = expansion_coefficients(k, mean=mean, std=std, teacher=teacher, reward=reward)
+    s2, t, _, _ = _pointwise(temperature, mean, std, teacher, reward)
+    (k,) = _f64(k)
+    return _series(k, t, co, order)
+
+
+def high_temperature_expansion_averaged(problem, reward=None, k=1.0, temperature=jnp.inf, *,
+                                        order=2):
+    """x-average of the high-temperature expansion, in closed form  [derived].
+
+    With s = s̄, t = T/(2s̄²) and the offsets' moments: E D = s̄² + V_T, E C1 = s̄² + 2C,
+    E C2 = s̄² + 2C + V_R, and E3 from E(s² + 2ab + 2a²) = s̄² + 2C + 2V_R and
+    E(s² + 2ab)(s² + 2a²)/s² = s̄² + 2V_R + 2C + 12 V_R C/s̄² (Isserlis: E a³b = 3 V_R C).
+    Being linear in these moments, it equals the average of the pointwise expansion exactly.
+    """
+    check_at_least("k", k, 1.0)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    law = _law(problem, reward)
+    k, temperature = _f64(k, temperature)
+    s2, vt, vr, c = law.predictive_var, law.var_teacher, law.var_reward, law.cov
+    c1 = s2 + 2.0 * c
+    p = c1 + 2.0 * vr
+    q = s2 + 2.0 * vr + 2.0 * c + 12.0 * vr * c / s2
+    co = ExpansionCoefficients(s2 + vt, c1, c1 + vr, _e3(k, s2, c1, p, q))
+    return _series(k, temperature / (2.0 * s2), co, order)
+
+
+# --- best-of-k, reward = teacher: Θ(1/k²) ----------------------------------------------------
+
+def best_of_k_asymptote(k, *, mean=0.0, std=1.0, teacher=0.0, reward=None):
+    """Extreme-value law of best-of-k with the teacher as reward: δ ≃ π s² e^{b²/s²}/k²  [paper].
+
+    T = 0, μ_R = μ_T, k → ∞: the kept sample is the one nearest μ_T, whose distance is
+    asymptotically exponential with rate 2kφ(μ_T), φ(μ_T) = e^{−b²/(2s²)}/(√(2π) s); so
+    E D² → 1/(2 φ² k²). The approach is slow: k²δ/(π s² e^{b²/s²}) = 0.956 (k = 64),
+    0.9971 (1024), 0.99982 (16384) at b = 0 (tested). ``reward`` must equal ``teacher`` if
+    given.
+    """
+    check_at_least("k", k, 1.0)
+    if reward is not None:
+        check_finite("reward", reward)
+        if is_concrete(reward) and is_concrete(teacher) and not np.allclose(reward, teacher):
+            raise ValueError("best_of_k_asymptote holds for reward == teacher only, got "
+                             f"reward={reward!r}, teacher={teacher!r}")
+    s2, _, b, _ = _pointwise(0.0, mean, std, teacher, teacher)
+    (k,) = _f64(k)
+    return math.pi * s2 * jnp.exp(b * b / s2) / (k * k)
+
+
+def best_of_k_asymptote_averaged(problem, k):
+    """x-averaged extreme-value law: δ(k) ≃ π s̄² / (k² √(1 − 2 V_T/s̄²))  [paper, with s̄²].
+
+    E_x e^{Δ_T²/s̄²} = (1 − 2V_T/s̄²)^{−1/2} for Δ_T ~ N(0, V_T). THEORY writes σ² for s̄²
+    (the DE predictive variance, ≈ σ² in the paper's regime); here s̄² is used. Diverges,
+    and is refused with a ValueError, where 2 V_T ≥ s̄². ``problem`` is a `Problem` (the
+    reward is the teacher) or an `OffsetLaw` (only V_T and s̄² are used). Under tracing the
+    divergent case returns inf.
+    """
+    check_at_least("k", k, 1.0)
+    if isinstance(problem, OffsetLaw):
+        vt, s2 = problem.var_teacher, problem.predictive_var
+    else:
+        law = _law(problem, KnobReward(0.0))
+        vt, s2 = law.var_teacher, law.predictive_var
+    ratio = 2.0 * vt / s2
+    if is_concrete(ratio) and np.any(np.asarray(ratio) >= 1.0):
+        raise ValueError("best-of-k asymptote diverges: need 2 Var Δ_T < s̄² (the predictive "
+                         f"variance), got 2 Var Δ_T / s̄² = {float(np.max(ratio)):.6g}")
+    (k,) = _f64(k)
+    safe = jnp.where(ratio < 1.0, 1.0 - ratio, 1.0)
+    return jnp.where(ratio < 1.0, math.pi * s2 / (k * k * jnp.sqrt(safe)), jnp.inf)
+
+
+# --- optima of the truncated expansion -------------------------------------------------------
+
+def expansion_optimal_temperature(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """T* = 2s² t*, t* = 2(1 − 2/k) C2/C1: the minimiser of the order-2 expansion  [paper].
+
+    d/dt[−(1 − 1/k) C1/t + (1 − 1/k)(1 − 2/k) C2/t²] = 0. Needs k > 2 (for k ≤ 2 the
+    expansion has no interior optimum) and C1 = s² + 2ab > 0; ValueError otherwise.
+    Against the exact δ (tests) this is an asymptote for large C2/C1 only: k = 10, b = 0,
+    a = 4 (s = 1) gives THEORY's t* = 27.2 while the exact optimum is t = 25.24; for a = 0.5
+    it gives 2.0 against 0.0025. Use `solvable.optimize.optimal_temperature` for the exact
+    optimum.
+    """
+    check_at_least("k", k, 1.0)
+    if is_concrete(k) and np.any(np.asarray(k, float) <= 2.0):
+        raise ValueError(f"k must be > 2 for an interior optimum of the expansion, got {k!r}")
+    co = expansion_coefficients(k, mean=mean, std=std, teacher=teacher, reward=reward)
+    if is_concrete(co.C1) and np.any(np.asarray(co.C1) <= 0):
+        raise ValueError("C1 = s² + 2ab must be > 0 for an optimal temperature (otherwise the "
+                         f"expansion decreases to T = ∞), got C1 = {np.min(np.asarray(co.C1))!r}")
+    (k,) = _f64(k)
+    s2 = jnp.asarray(std, jnp.float64) ** 2
+    return 2.0 * s2 * 2.0 * (1.0 - 2.0 / k) * co.C2 / co.C1
+
+
+def expansion_optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """Minimiser over real k of the order-2 expansion  [paper; confirmed for the expansion].
+
+    In x = 1/k the expansion is D − (1 − x)C1/t + (1 − 3x + 2x²)C2/t², convex in x (C2 > 0),
+    stationary at x = (3C2 − C1 t)/(4C2): δ is non-increasing in k iff t ≥ 3C2/C1 (then
+    k* = inf), else k* = 4C2/(3C2 − C1 t). The exact δ's threshold is `monotone_threshold`
+    (smaller by ≈ 14/3 in t at large a²/C1), and the exact k* differs at moderate t (tests).
+    """
+    check_positive("temperature", temperature, allow_inf=True)
+    co = expansion_coefficients(1.0, mean=mean, std=std, teacher=teacher, reward=reward)
+    s2, t, _, _ = _pointwise(temperature, mean, std, teacher, reward)
+    den = 3.0 * co.C2 - co.C1 * t
+    k_star = 4.0 * co.C2 / jnp.where(den > 0, den, 1.0)
+    return jnp.where(den > 0, jnp.maximum(k_star, 1.0), jnp.inf)
+
+
+# --- data versus inference compute -----------------------------------------------------------
+
+class Slopes(NamedTuple):
+    """Logarithmic slopes of δ: ``k`` = ∂ log δ/∂ log k, ``n`` = ∂ log δ/∂ log n."""
+
+    k: jax.Array
+    n: jax.Array
+
+
+def _error_of_n(problem: Problem, reward, k, temperature, n):
+    law = offset_law(problem.replace(n=n), reward)
+    return average_over_offsets(law, k, temperature)
+
+
+@jax.jit
+def _slopes_at(problem, reward, k, temperature, n_value):
+    def in_k(kk):
+        return _error_of_n(problem, reward, kk, temperature, n_value)
+
+    delta, dk = jax.jvp(in_k, (k,), (jnp.ones_like(k),))
+
+    def in_log_n(log_n):
+        return _error_of_n(problem, reward, k, temperature, jnp.exp(log_n))
+
+    _, dn = jax.jvp(in_log_n, (jnp.log(n_value),), (jnp.ones_like(n_value),))
+    return Slopes(k * dk / delta, dn / delta)
+
+
+def scaling_slopes(problem: Problem, reward, k, temperature, *, n=None):
+    """Exact slopes d log δ/d log k and d log δ/d log n of the averaged δ, by autodiff.
+
+    δ is `solvable.average.generalization_error` (real k, n entering through R(α), s̄² and
+    the offsets' law). Both come from one forward-mode pass each (jvp), elementwise over
+    broadcast(k, temperature); ``n`` (optional array) evaluates at other training-set sizes,
+    vectorised with vmap, giving shape n.shape + broadcast(k, T).shape. One more unit of
+    log-compute on k beats the same on n where |slopes.k| > |slopes.n|.
+    """
+    check_at_least("k", k, 1.0)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    k, temperature = _f64(k, temperature)
+    k, temperature = jnp.broadcast_arrays(k, temperature)
+
+    def at(n_value):
+        return _slopes_at(problem, reward, k, temperature, n_value)
+
+    if n is None:
+        return at(problem.n)
+    check_positive("n", n)
+    (n,) = _f64(n)
+    flat = jax.vmap(at)(n.reshape(-1))  # one compiled pass over all n
+    return Slopes(*(x.reshape(n.shape + k.shape) for x in flat))
+
+
+class BestOfKSlopes(NamedTuple):
+    """Regime slopes of best-of-k with the teacher as reward (k → ∞).
+
+    ``k`` = −2; ``n_paper`` = −α ∂_α V_T/(s̄² − 2V_T) (THEORY, s̄² held fixed);
+    ``n_asymptote`` = d log/d log n of π s̄²/(k²√(1 − 2V_T/s̄²)) with s̄²(n) too.
+    """
+
+    k: jax.Array
+    n_paper: jax.Array
+    n_asymptote: jax.Array
+
+
+def best_of_k_slopes(problem: Problem) -> BestOfKSlopes:
+    """THEORY's best-of-k regime slopes, ∂_α by autodiff through R(α)  [paper form].
+
+    d log δ/d log k = −2; d log δ/d log n = −α ∂_α(Var Δ_T)/(s̄² − 2 Var Δ_T) (THEORY writes
+    σ² for s̄²). ``n_asymptote`` also differentiates s̄²(n) [derived]; the two agree where
+    γ² R S²/(R + S²) ≪ σ² (the paper's regime). Raises where 2 V_T ≥ s̄².
+    """
+    def vt_of_log_n(log_n):
+        return offset_variance_teacher(problem.replace(n=jnp.exp(log_n)))
+
+    def log_asym(log_n):
+        p = problem.replace(n=jnp.exp(log_n))
+        vt = offset_variance_teacher(p)
+        s2 = predictive_moments(p).variance
+        return jnp.log(s2) - 0.5 * jnp.log1p(-2.0 * vt / s2)
+
+    log_n = jnp.log(problem.n)
+    vt, dvt = jax.jvp(vt_of_log_n, (log_n,), (jnp.ones_like(log_n),))
+    s2 = predictive_moments(problem).variance
+    if is_concrete(vt) and np.any(2.0 * np.asarray(vt) >= np.asarray(s2)):
+        raise ValueError("best-of-k regime needs 2 Var Δ_T < s̄², got 2 Var Δ_T / s̄² = "
+                         f"{float(2.0 * vt / s2):.6g}")
+    # n ∂_n = −α ∂_α, so −α ∂_α V_T/(s̄² − 2V_T) = n ∂_n V_T/(s̄² − 2V_T)
+    n_paper = dvt / (s2 - 2.0 * vt)
+    n_asym = jax.jvp(log_asym, (log_n,), (jnp.ones_like(log_n),))[1]
+    return BestOfKSlopes(jnp.asarray(-2.0), n_paper, n_asym)
