@@ -109,7 +109,7 @@ def pool_mh_cost(T: int, ratio_bound: float, delta: float, tv: float, *, log: bo
 def rejection_cost(acceptance: float, tv: float, *, log: bool = False):
     """Proposals from p for rejection sampling (acceptance a = E_p[r]/max r) to fail with
     probability ≤ δ_TV: ⌈log δ_TV / log(1 − a)⌉ ≈ log(1/δ_TV)/a (an upper bound on the N that
-    reaches TV ≤ δ_TV, since TV = (1−a)^N TV(p, π))."""
+    reaches TV ≤ δ_TV, since TV ≤ (1−a)^N, see `exact`)."""
     v.check_positive("acceptance", acceptance)
     v.check_at_least("1 - acceptance", 1 - acceptance, 0.0)
     _check_tv("tv", tv)

@@ -12,7 +12,8 @@ distance between state laws is a lower bound on the TV between path laws).
 * Best-of-N from p (keep the highest reward, ties uniform): P(out = x) =
   p(x)/p(r = r_x) · [F(r_x)^N − F(r_x^−)^N], F the reward CDF under p.
 * Rejection from p with N proposals (accept x with probability r(x)/max r, return the last
-  proposal if none is accepted): law = (1 − (1−a)^N) π + (1−a)^N p, a = E_p[r]/max r.
+  proposal if none is accepted): law = (1 − m^N) π + m^{N−1} p (1 − r/max r), m = 1 − a,
+  a = E_p[r]/max r; so TV(law, π) ≤ m^N.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def _guided_kernel(lp, ch, lv_next):
 def guided_law(model: Process, values=None):
     """Law π̂_t of the guided sampler's prefix s_{1:t}, t = 0..T (a level container)."""
     vals = as_values(model, values)
-    kernels = lmap(_guided_kernel, model.log_probs, model.children, vals.log[1:])
+    kern = jax.vmap(_guided_kernel) if model.is_markov else _guided_kernel
+    kernels = lmap(kern, model.log_probs, model.children, vals.log[1:])
     return lmap(jnp.exp, push_forward(model, kernels))
 
 
@@ -113,5 +115,7 @@ def best_of_n_law(model: Process, n: int) -> np.ndarray:
 def rejection_law(model: Process, n: int) -> np.ndarray:
     """Exact law of rejection sampling from p with at most n proposals (module docstring)."""
     v.check_integer_at_least("n", n, 1)
-    miss = (1.0 - acceptance_rate(model)) ** n
-    return (1.0 - miss) * target_law(model) + miss * base_law(model)
+    m = 1.0 - acceptance_rate(model)
+    p, lr, reach = _terminal(model)
+    rejected = p * -np.expm1(np.where(reach, lr - lr[reach].max(), -np.inf))
+    return (1.0 - m**n) * target_law(model) + m ** (n - 1) * rejected

@@ -18,6 +18,7 @@ seconds.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -54,13 +55,17 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
     """(n_runs, n_T) conditional output laws Σ_i W_i δ_{x_i} of independent SMC runs."""
     v.check_integer_at_least("n_runs", n_runs, 2)
     lp, ch, lv = _prepare(model, values, n_particles)
-    size = model.sizes[-1]
+    keys = jax.random.split(key, n_runs)
+    return np.asarray(_rb_laws(keys, lp, ch, lv, n_particles, model.sizes[-1], resampling))
 
+
+@partial(jax.jit, static_argnums=(4, 5, 6))
+def _rb_laws(keys, lp, ch, lv, n_particles, size, resampling):
     def one(k):
-        s = smc_run(k, lp, ch, lv, n_particles, resampling)
+        s = smc_run.__wrapped__(k, lp, ch, lv, n_particles, resampling)
         return jax.ops.segment_sum(jax.nn.softmax(s.log_weights), s.nodes, num_segments=size)
 
-    return np.asarray(jax.lax.map(one, jax.random.split(key, n_runs), batch_size=256))
+    return jax.vmap(one)(keys)
 
 
 def _tv_estimate(laws: np.ndarray, pi: np.ndarray) -> TVEstimate:

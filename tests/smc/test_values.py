@@ -18,7 +18,7 @@ trees = st.builds(
     st.sampled_from([0.0, 1.0, 4.0]), st.sampled_from([0.0, 0.5]))
 
 
-@pytest.mark.parametrize("T", [1, 3, 10, 1000])
+@pytest.mark.parametrize("T", [1, 3, 10, pytest.param(1000, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("r", [1.0, 1.5, 3.0])
 def test_product_model_closed_forms(T, r):
     be = smc.bellman_error(smc.product_model(T, r))
@@ -54,7 +54,7 @@ def brute_values(model):
     return out
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(trees)
 def test_exact_values_match_enumeration_and_have_zero_bellman_error(model):
     star = smc.exact_values(model)
@@ -102,6 +102,7 @@ def test_tilted_values_bellman_bound(model, tilt):
     assert be.epsilon <= np.expm1(tilt * (model.T - 1) / model.T) + 1e-9
 
 
+@pytest.mark.slow
 def test_tilted_product_large_T_polynomial_regime():
     T, c = 1000, 2.0
     m = smc.product_model(T, 3.0, normalized=True)
