@@ -1,0 +1,375 @@
+"""Optimal k, temperature and reward knob on the exact selection error (THEORY §4).
+
+Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+Inference-Time Scaling", arXiv 2512.19905. The paper notes that inference-time scaling can
+have a finite optimal k, an optimal temperature and an optimal reward that differs from the
+teacher; here each optimum is computed on the exact δ (`solvable.selection`, pointwise) or the
+exact x-averaged δ (`solvable.average`, problem level), not on an expansion.
+
+Search (vectorised JAX, fixed iteration counts, one compiled kernel for all three pointwise
+searches and one for the averaged ones): a grid of ``grid`` points over a bracket (log k,
+log t, or c), golden-section refinement of the best grid cell, then one guarded Newton step
+with derivatives by nested forward-mode autodiff. Elements are processed with
+`jax.lax.map` in batches, so memory stays bounded on large grids. The search finds the best
+local minimum resolved by the grid; δ is unimodal in each variable in every case checked.
+
+Results are `Optimum(argmin, value, boundary)`: ``boundary`` is 0 for an interior optimum,
+−1 when the optimum is the lower end (k* = 1, T* = 0, c at its lower bound) and +1 at the
+upper end (k* = ∞, T* = ∞, c at its upper bound).
+
+Confirmed values [derived, checked against dense grids in tests/test_optimize.py]: with
+Δ_R = (1 + c)Δ_T pointwise (s = 1, b = 0.2), c* = 11.21 at t = 10, k = 16; c* = 6.14 at t = 5,
+k = 8; c* → t as k → ∞ (10.00002 at t = 10, k = 10⁶).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _config  # noqa: F401
+from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
+from .asymptotics import _correction, _law, _tilted_limit, large_k_limit_averaged
+from .average import average_over_offsets
+from .equivalents import OffsetLaw
+from .problem import KnobReward, Problem
+from .selection import selection_error_normalized
+
+__all__ = [
+    "Optimum",
+    "INTERIOR",
+    "LOWER",
+    "UPPER",
+    "minimize_scalar",
+    "optimal_k",
+    "optimal_temperature",
+    "optimal_knob",
+    "optimal_k_averaged",
+    "optimal_temperature_averaged",
+    "optimal_knob_averaged",
+]
+
+INTERIOR, LOWER, UPPER = 0, -1, 1
+_exact = jax.jit(selection_error_normalized)
+_average = jax.jit(average_over_offsets)
+_MODE_K, _MODE_T, _MODE_C = 0, 1, 2
+_GOLD = (math.sqrt(5.0) - 1.0) / 2.0
+DEFAULT_K_MAX = 1e6
+DEFAULT_T_RANGE = (1e-4, 1e5)  # in units of t = T/(2s²)
+
+
+class Optimum(NamedTuple):
+    """Result of a search: ``argmin`` (inf for k* = ∞ or T* = ∞), ``value`` = δ there (the
+    k → ∞ or T → ∞ limit when the optimum is at infinity), ``boundary`` ∈ {−1, 0, +1}."""
+
+    argmin: jax.Array
+    value: jax.Array
+    boundary: jax.Array
+
+
+def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, newton=1):
+    """Minimise a smooth scalar function of one scalar on [lo, hi] (traceable, fixed cost).
+
+    A grid of ``grid`` points, golden section on the best cell for ``golden`` iterations,
+    then ``newton`` Newton steps with f′, f″ by nested `jax.jvp`, each taken only where
+    f″ > 0 and clipped to the final golden bracket. All evaluations of ``fun`` share one
+    call site inside a single loop (one compiled copy of ``fun``, which matters when ``fun``
+    is the selection kernel). Returns (x*, f at the best evaluated point). Vectorise with
+    `jax.vmap` / `jax.lax.map`.
+    """
+    lo = jnp.asarray(lo, jnp.float64)
+    hi = jnp.asarray(hi, jnp.float64)
+    xs = lo + (hi - lo) * jnp.linspace(0.0, 1.0, grid)
+    zero = jnp.zeros_like(lo)
+
+    def body(i, state):
+        fs, a, c, x1, x2, f1, f2 = state
+        j = jnp.argmin(fs)
+        a0, c0 = xs[jnp.maximum(j - 1, 0)], xs[jnp.minimum(j + 1, grid - 1)]
+        left = f1 < f2  # the minimum lies in [a, x2]
+        a_n, c_n = jnp.where(left, a, x1), jnp.where(left, x2, c)
+        x_gold = jnp.where(left, c_n - _GOLD * (c_n - a_n), a_n + _GOLD * (c_n - a_n))
+        x = jnp.where(i < grid, xs[jnp.minimum(i, grid - 1)],
+                      jnp.where(i == grid, c0 - _GOLD * (c0 - a0),
+                                jnp.where(i == grid + 1, a0 + _GOLD * (c0 - a0), x_gold)))
+        f = fun(x)
+        f = jnp.where(jnp.isnan(f), jnp.inf, f)
+        in_grid, first, second = i < grid, i == grid, i == grid + 1
+        gold = i > grid + 1
+        fs = jnp.where(in_grid, fs.at[jnp.minimum(i, grid - 1)].set(f), fs)
+        a = jnp.where(first, a0, jnp.where(gold, a_n, a))
+        c = jnp.where(first, c0, jnp.where(gold, c_n, c))
+        x1_new = jnp.where(first, x, jnp.where(gold, jnp.where(left, x_gold, x2), x1))
+        f1_new = jnp.where(first, f, jnp.where(gold, jnp.where(left, f, f2), f1))
+        x2_new = jnp.where(second, x, jnp.where(gold, jnp.where(left, x1, x_gold), x2))
+        f2_new = jnp.where(second, f, jnp.where(gold, jnp.where(left, f1, f), f2))
+        return fs, a, c, x1_new, x2_new, f1_new, f2_new
+
+    init = (jnp.full((grid,), jnp.inf), zero, zero, zero, zero, zero, zero)
+    fs, a, c, x1, x2, f1, f2 = jax.lax.fori_loop(0, grid + 2 + golden, body, init)
+    j = jnp.argmin(fs)
+    cand_x = jnp.stack([xs[j], x1, x2])
+    cand_f = jnp.stack([fs[j], f1, f2])
+    i = jnp.argmin(cand_f)
+    x, fx = cand_x[i], cand_f[i]
+    width = jnp.maximum(c - a, 1e-12 * (hi - lo))
+
+    def slope(x):
+        return jax.jvp(fun, (x,), (jnp.ones_like(x),))[1]
+
+    for _ in range(newton):
+        g, h = jax.jvp(slope, (x,), (jnp.ones_like(x),))
+        ok = (h > 0) & jnp.isfinite(g) & jnp.isfinite(h)
+        step = jnp.where(ok, -g / jnp.where(ok, h, 1.0), 0.0)
+        x = jnp.clip(x + jnp.clip(step, -width, width), lo, hi)
+    return x, fx
+
+
+def _flat_args(args):
+    """float64 (not weakly typed) arrays, broadcast together."""
+    return jnp.broadcast_arrays(*(jnp.asarray(np.asarray(x, np.float64)) if not
+                                  isinstance(x, jax.Array) else x.astype(jnp.float64)
+                                  for x in args))
+
+
+def _unpad(x, shape):
+    return x[:math.prod(shape)].reshape(shape)
+
+
+def _padded(args, batch):
+    """Flatten broadcast arguments and pad (repeating the first element) to a multiple of
+    ``batch``, so calls of different sizes up to a batch share one compiled kernel."""
+    flat = [x.reshape(-1) for x in args]
+    pad = (-flat[0].size) % batch
+    return tuple(jnp.concatenate([x, jnp.broadcast_to(x[:1], (pad,))]) for x in flat)
+
+
+def _where_boundary(x, lo, hi):
+    tol = 1e-7 * (hi - lo)
+    return jnp.where(x <= lo + tol, LOWER, jnp.where(x >= hi - tol, UPPER, INTERIOR))
+
+
+# --- pointwise ----------------------------------------------------------------------------
+
+def _pointwise_objective(x, mode, k, t, b, a):
+    """δ/s² with x = log k, log t or c (Δ_R = (1 + c)Δ_T) depending on ``mode``."""
+    kk = jnp.where(mode == _MODE_K, jnp.exp(x), k)
+    tt = jnp.where(mode == _MODE_T, jnp.exp(x), t)
+    aa = jnp.where(mode == _MODE_C, (1.0 + x) * b, a)
+    return selection_error_normalized(kk, tt, b, aa)
+
+
+def _solve_one(params, grid, golden, newton):
+    mode, k, t, b, a, lo, hi = params
+    return minimize_scalar(lambda x: _pointwise_objective(x, mode, k, t, b, a), lo, hi,
+                           grid=grid, golden=golden, newton=newton)
+
+
+@partial(jax.jit, static_argnames=("grid", "golden", "newton", "batch"))
+def _solve_pointwise_flat(flat, *, grid, golden, newton, batch):
+    return jax.lax.map(partial(_solve_one, grid=grid, golden=golden, newton=newton), flat,
+                       batch_size=batch)
+
+
+def _solve_pointwise(mode, k, t, b, a, lo, hi, *, grid, golden, newton, batch):
+    args = _flat_args((mode, k, t, b, a, lo, hi))
+    shape = args[0].shape
+    x, f = _solve_pointwise_flat(_padded(args, batch), grid=grid, golden=golden,
+                                 newton=newton, batch=batch)
+    return _unpad(x, shape), _unpad(f, shape)
+
+
+def _pointwise_inputs(mean, std, teacher, reward):
+    check_finite("mean", mean)
+    check_positive("std", std)
+    check_finite("teacher", teacher)
+    check_finite("reward", reward)
+    mean, std, teacher, reward = (jnp.asarray(v, jnp.float64) for v in (mean, std, teacher,
+                                                                        reward))
+    return std * std, (mean - teacher) / std, (mean - reward) / std
+
+
+_SEARCH = dict(grid=16, golden=20, newton=1, batch=64)
+
+
+def optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
+              k_max=DEFAULT_K_MAX):
+    """Optimal real k ∈ [1, k_max] of the exact pointwise δ at fixed T and reward.
+
+    Searches log k. ``boundary`` = −1: k* = 1 (selection does not help). ``boundary`` = +1:
+    δ is non-increasing up to k_max; if moreover T = 0 or the exact 1/k tail coefficient
+    (`solvable.asymptotics.large_k_correction`) is ≥ 0, the optimum is k* = ∞ with value
+    δ_∞ (`large_k_limit`); otherwise (A < 0) the finite minimiser lies beyond k_max and
+    (k_max, δ(k_max)) is returned. Broadcasts over all arguments.
+    """
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    check_at_least("k_max", k_max, 1.0)
+    s2, b, a = _pointwise_inputs(mean, std, teacher, reward)
+    temperature = jnp.asarray(temperature, jnp.float64)
+    t = temperature / (2.0 * s2)
+    hi = jnp.log(jnp.asarray(k_max, jnp.float64))
+    x, f = _solve_pointwise(_MODE_K, 1.0, t, b, a, 0.0, hi, **_SEARCH)
+    where = _where_boundary(x, 0.0, hi)
+    k_star = jnp.exp(x)
+    tail = _correction(1.0, jnp.where(t > 0, t, 1.0), b, a)
+    at_inf = (where == UPPER) & ((t == 0) | (tail >= 0))
+    limit = _tilted_limit(1.0, t, b, a)
+    k_star = jnp.where(at_inf, jnp.inf, jnp.where(where == LOWER, 1.0, k_star))
+    value = jnp.where(at_inf, limit, f)
+    return Optimum(k_star, s2 * value, where)
+
+
+def optimal_temperature(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
+                        t_range=DEFAULT_T_RANGE):
+    """Optimal temperature T ∈ [0, ∞] of the exact pointwise δ at fixed k and reward.
+
+    Searches log t over ``t_range`` (t = T/(2s²)) and compares with the exact ends T = 0
+    (best-of-k) and T = ∞ (δ = s² + b²): T* = 0 (``boundary`` −1) or T* = ∞ (+1) when an end
+    is at least as good. At k = 1, δ does not depend on T and T* = ∞ is returned. Returns T*
+    in the units of T.
+    """
+    check_at_least("k", k, 1.0)
+    s2, b, a = _pointwise_inputs(mean, std, teacher, reward)
+    k = jnp.asarray(k, jnp.float64)
+    lo, hi = math.log(t_range[0]), math.log(t_range[1])
+    x, f = _solve_pointwise(_MODE_T, k, 1.0, b, a, lo, hi, **_SEARCH)
+    return _temperature_result(x, f, _exact(k, jnp.zeros_like(k), b, a), 1.0 + b * b,
+                               s2, s2, lo, hi)
+
+
+def _temperature_result(x, f, at_zero, at_inf, s2_scale, s2_units, lo, hi):
+    zero_best = at_zero <= f
+    inf_best = (at_inf <= f) & ~zero_best
+    where = _where_boundary(x, lo, hi)
+    where = jnp.where(zero_best, LOWER, jnp.where(inf_best, UPPER, where))
+    t_star = jnp.where(zero_best, 0.0, jnp.where(inf_best, jnp.inf, jnp.exp(x)))
+    value = jnp.where(zero_best, at_zero, jnp.where(inf_best, at_inf, f))
+    return Optimum(2.0 * s2_units * t_star, s2_scale * value, where)
+
+
+def _knob_range(c_range, t):
+    if c_range is None:
+        return -1.0, 20.0 + 4.0 * t
+    return tuple(jnp.asarray(v, jnp.float64) for v in c_range)
+
+
+def optimal_knob(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, c_range=None):
+    """Optimal reward knob c (μ_R = μ_T − c(m − μ_T), i.e. a = (1 + c) b) at fixed (k, T).
+
+    Searches c over ``c_range`` (default [−1, 20 + 4t]); ``boundary`` flags an optimum at
+    either end. Needs mean ≠ teacher (else δ does not depend on c). k → ∞ gives c* = t
+    exactly (the tilted mean μ_R + a/(1 + t) equals μ_T) [derived]; at s = 1, b = 0.2:
+    c* = 11.21 (t = 10, k = 16) and 6.14 (t = 5, k = 8), confirming THEORY's ≈ 11.2 and ≈ 6.1.
+    """
+    check_at_least("k", k, 1.0)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    s2, b, _ = _pointwise_inputs(mean, std, teacher, teacher)
+    if np.any(np.asarray(b) == 0):
+        raise ValueError("mean must differ from teacher: at b = 0 the knob has no effect")
+    k = jnp.asarray(k, jnp.float64)
+    t = jnp.asarray(temperature, jnp.float64) / (2.0 * s2)
+    lo, hi = _knob_range(c_range, t)
+    x, f = _solve_pointwise(_MODE_C, k, t, b, 0.0, lo, hi, **_SEARCH)
+    return Optimum(x, s2 * f, _where_boundary(x, lo, hi))
+
+
+# --- averaged over x -----------------------------------------------------------------------
+
+def _averaged_objective(x, mode, law, k, temperature):
+    """δ averaged over x, with x = log k, log t (t = T/(2 s̄²)) or the knob c."""
+    s2 = law.predictive_var
+    kk = jnp.where(mode == _MODE_K, jnp.exp(x), k)
+    tt = jnp.where(mode == _MODE_T, 2.0 * s2 * jnp.exp(x), temperature)
+    g = 1.0 + x
+    knob = OffsetLaw(law.var_teacher, g * g * law.var_teacher, g * law.var_teacher, s2,
+                     rank_one=True)
+    law = jax.tree_util.tree_map(lambda u, v: jnp.where(mode == _MODE_C, u, v), knob, law) \
+        if law.rank_one else law
+    return average_over_offsets(law, kk, tt) / s2
+
+
+def _solve_averaged_one(params, law, grid, golden, newton):
+    mode, k, temperature, lo, hi = params
+    return minimize_scalar(lambda x: _averaged_objective(x, mode, law, k, temperature), lo, hi,
+                           grid=grid, golden=golden, newton=newton)
+
+
+@partial(jax.jit, static_argnames=("grid", "golden", "newton", "batch"))
+def _solve_averaged_flat(law, flat, *, grid, golden, newton, batch):
+    return jax.lax.map(partial(_solve_averaged_one, law=law, grid=grid, golden=golden,
+                               newton=newton), flat, batch_size=batch)
+
+
+def _solve_averaged(law, mode, k, temperature, lo, hi, *, grid, golden, newton, batch):
+    args = _flat_args((mode, k, temperature, lo, hi))
+    shape = args[0].shape
+    law = jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.float64), law)
+    x, f = _solve_averaged_flat(law, _padded(args, batch), grid=grid, golden=golden,
+                                newton=newton, batch=batch)
+    return _unpad(x, shape), _unpad(f, shape)
+
+
+_SEARCH_AVG = dict(grid=16, golden=20, newton=1, batch=8)
+
+
+def optimal_k_averaged(problem, reward=None, temperature=0.0, *, k_max=DEFAULT_K_MAX):
+    """Optimal real k of the x-averaged δ (`generalization_error`) at fixed T and reward.
+
+    ``problem``: a `Problem` with a `Reward`, or an `OffsetLaw` with ``reward=None``.
+    ``boundary`` +1 means δ is non-increasing on [1, k_max]; k* = ∞ is then reported with
+    the exact averaged limit (`large_k_limit_averaged`) as value.
+    """
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    check_at_least("k_max", k_max, 1.0)
+    law = _law(problem, reward)
+    temperature = jnp.asarray(temperature, jnp.float64)
+    hi = jnp.log(jnp.asarray(k_max, jnp.float64))
+    x, f = _solve_averaged(law, _MODE_K, 1.0, temperature, 0.0, hi, **_SEARCH_AVG)
+    s2 = law.predictive_var
+    where = _where_boundary(x, 0.0, hi)
+    at_inf = where == UPPER
+    k_star = jnp.where(at_inf, jnp.inf, jnp.where(where == LOWER, 1.0, jnp.exp(x)))
+    value = jnp.where(at_inf, large_k_limit_averaged(law, None, temperature), s2 * f)
+    return Optimum(k_star, value, where)
+
+
+def optimal_temperature_averaged(problem, reward=None, k=1.0, *, t_range=DEFAULT_T_RANGE):
+    """Optimal temperature T ∈ [0, ∞] of the x-averaged δ at fixed k and reward.
+
+    Same conventions as `optimal_temperature`, with t = T/(2 s̄²).
+    """
+    check_at_least("k", k, 1.0)
+    law = _law(problem, reward)
+    k = jnp.asarray(k, jnp.float64)
+    lo, hi = math.log(t_range[0]), math.log(t_range[1])
+    x, f = _solve_averaged(law, _MODE_T, k, 0.0, lo, hi, **_SEARCH_AVG)
+    s2 = law.predictive_var
+    at_zero = _average(law, k, jnp.zeros_like(k)) / s2
+    at_inf = 1.0 + law.var_teacher / s2
+    return _temperature_result(x, f, at_zero, at_inf, s2, s2, lo, hi)
+
+
+def optimal_knob_averaged(problem, k, temperature, *, c_range=None):
+    """Optimal knob c of `KnobReward` for the x-averaged δ at fixed (k, T).
+
+    ``problem``: a `Problem` (or an `OffsetLaw`, whose Var Δ_T and s̄² are used). Default
+    ``c_range`` is [−1, 20 + 4t], t = T/(2 s̄²); ``boundary`` flags either end.
+    """
+    check_at_least("k", k, 1.0)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    law = problem if isinstance(problem, OffsetLaw) else _law(problem, KnobReward(0.0))
+    if not isinstance(problem, (OffsetLaw, Problem)):
+        raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
+    law = OffsetLaw(law.var_teacher, law.var_teacher, law.var_teacher, law.predictive_var,
+                    rank_one=True)
+    k = jnp.asarray(k, jnp.float64)
+    temperature = jnp.asarray(temperature, jnp.float64)
+    s2 = law.predictive_var
+    lo, hi = _knob_range(c_range, temperature / (2.0 * s2))
+    x, f = _solve_averaged(law, _MODE_C, k, temperature, lo, hi, **_SEARCH_AVG)
+    return Optimum(x, s2 * f, _where_boundary(x, lo, hi))
