@@ -146,6 +146,24 @@ def test_deterministic_predictive_matches_generalization_error(c, t):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+@pytest.mark.parametrize("t", [10.0, 0.0, float("inf")])
+def test_control_variate_is_unbiased_and_reduces_variance(t):
+    p = paper_problem()
+    temperature = 2 * t * float(p.sigma) ** 2
+    ks = [1, 2, 5, 20, 60]
+    kw = dict(n_test=40_000, trials=1, seed=2, predictive="deterministic")
+    cv = simulate(p, KnobReward(10.0), ks, temperature, method="control_variate", **kw)
+    z = (cv.mean - cv.theory) / cv.stderr
+    assert np.all(np.abs(z) < Z), z
+    plain = simulate(p, KnobReward(10.0), ks, temperature, compute_theory=False, **kw)
+    ratio = (plain.stderr / cv.stderr) ** 2  # variance reduction, same draws
+    assert ratio[0] > 5, ratio  # k = 1: u² − z² = b² + 2bz
+    if t > 0:
+        assert np.all(ratio > 3), ratio
+
+
+@pytest.mark.slow
 def test_float32_sampling_agrees_with_float64():
     p = paper_problem()
     kw = dict(n_test=100_000, trials=2, predictive="deterministic", compute_theory=False)
