@@ -102,6 +102,8 @@ def main(argv=None):
     ap.add_argument("--trials", type=int, default=None)
     ap.add_argument("--skip-numpy", action="store_true")
     ap.add_argument("--skip-semi", action="store_true")
+    ap.add_argument("--method", default="sampling", help="estimator of the --full run "
+                    "(sampling or control_variate)")
     args = ap.parse_args(argv)
 
     import jax
@@ -116,9 +118,9 @@ def main(argv=None):
         n_test, trials = args.n_test or 1_000_000, args.trials or 100
         res = simulate(problem, reward, K_MAX, temperature, n_test=n_test, trials=trials,
                        seed=0, sample_dtype="float32", chunk_size=min(n_test, 1 << 20),
-                       progress=True, compute_theory=False)
+                       method=args.method, progress=True, compute_theory=False)
         print(f"full run: {n_test} test inputs x {trials} trials x k <= {K_MAX} "
-              f"(float32 sampling): wall {res.wall_time:.2f} s (+ compile "
+              f"({args.method}, float32): wall {res.wall_time:.2f} s (+ compile "
               f"{res.compile_time:.1f} s), {res.samples_per_second:.3e} candidate samples/s, "
               f"max rel. stderr {np.max(res.relative_stderr):.2e}")
         print("delta/sigma^2 at k = 1, 10, 100:", res.mean_over_sigma2[[0, 9, 99]])
