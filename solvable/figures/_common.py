@@ -62,3 +62,28 @@ def exact_de(problem, reward, k, temperature, *, nodes_1d: int = 64, nodes_2d: i
     k = np.asarray(k, dtype=float)
     temperature = np.asarray(temperature, dtype=float)
     return np.asarray(_de_jit(problem, reward, k, temperature, nodes_1d, nodes_2d))
+
+
+def _averaged_c1_c2(problem, reward):
+    """x-averaged expansion coefficients E C1 = s̄² + 2 Cov, E C2 = E C1 + Var Δ_R and s̄²."""
+    from ..equivalents import offset_law
+
+    law = offset_law(problem, reward)
+    c1 = law.predictive_var + 2.0 * law.cov
+    return np.asarray(c1), np.asarray(c1 + law.var_reward), np.asarray(law.predictive_var)
+
+
+def expansion_t_star(problem, reward, k):
+    """T* = 2s̄² t*, t* = 2(1 − 2/k) E C2/E C1: the minimiser over T of the x-averaged
+    second-order expansion (`asymptotics.high_temperature_expansion_averaged`, which is the
+    pointwise expansion with the coefficients replaced by their averages)."""
+    c1, c2, s2 = _averaged_c1_c2(problem, reward)
+    k = np.asarray(k, float)
+    return 2.0 * s2 * 2.0 * (1.0 - 2.0 / k) * c2 / c1
+
+
+def expansion_threshold(problem, reward):
+    """T = 2s̄² · 3 E C2/E C1: above it the x-averaged second-order expansion is
+    non-increasing in k (`asymptotics.expansion_optimal_k` with averaged coefficients)."""
+    c1, c2, s2 = _averaged_c1_c2(problem, reward)
+    return 2.0 * s2 * 3.0 * c2 / c1

@@ -36,7 +36,7 @@ def best_of_k(size: str = "quick", seed: int = 0, *, ns=(1e4, 1.5e4, 2e4, 2.5e4,
         sigma2 = float(problem.sigma) ** 2
         col = style.color(i)
         exact = np.asarray(exact_de(problem, reward, ks, 0.0)) / sigma2
-        law = np.asarray(asymptotics.best_of_k_law(problem, ks)) / sigma2
+        law = np.asarray(asymptotics.best_of_k_asymptote_averaged(problem, ks)) / sigma2
         sim = simulate(problem, reward, ks_sim, 0.0, n_test=n_test, trials=trials,
                        seed=seed + i, compute_theory=False)
         sim_mean = np.asarray(sim.mean) / sigma2

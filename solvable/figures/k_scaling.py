@@ -36,7 +36,7 @@ def k_scaling(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15.0), t_sig
         reward = KnobReward(c)
         col = style.color(i)
         exact = np.asarray(exact_de(problem, reward, ks, temperature)) / sigma2
-        expan = np.asarray(asymptotics.high_temperature_error(
+        expan = np.asarray(asymptotics.high_temperature_expansion_averaged(
             problem, reward, ks, temperature, order=2)) / sigma2
         sim = simulate(problem, reward, ks_sim, temperature, n_test=n_test, trials=trials,
                        seed=seed + i, compute_theory=False)
