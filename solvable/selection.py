@@ -11,31 +11,39 @@ w = exp(−z²/(2t)), f = (z + b − a)²), 1/Z = ∫₀^∞ e^{−uZ} du gives 
 
     δ/s² = k ∫₀^∞ E[f w e^{−u w}] A(u)^{k−1} du,   A(u) = E[e^{−u w}],
 
-valid for real k ≥ 1. With λ = ln u and x = e^λ w this is δ/s² = ∫ k B(λ) A(λ)^{k−1} dλ,
-B = E[f x e^{−x}]. At T = 0 it becomes best-of-k,
+valid for real k ≥ 1. With λ = ln u and x = e^λ w: δ/s² = ∫ k B(λ) A(λ)^{k−1} dλ,
+B = E[f x e^{−x}], and 1 − A = E[1 − e^{−x}]. (An exponential race: the selected index is
+the argmin of E_i/w_i with E_i ~ Exp(1), and λ is the log of the winning clock.) At T = 0 it
+becomes best-of-k,
 
     δ/s² = ∫₀^∞ k G(r)^{k−1} [φ(r − a)(r + b − a)² + φ(r + a)(r − b + a)²] dr,
 
 G(r) = P(|z| > r). Limits: k = 1 or T = ∞ gives 1 + b²; k → ∞ at T > 0 gives
 (b − a/(1+t))² + t/(1+t).
 
-Numerical design (all node counts fixed, so the kernel vectorises and differentiates):
+Numerical design (fixed node counts, so the kernel vectorises and differentiates):
 
-* the outer λ-axis is split at λ = 0. For λ < 0 (x < 1 everywhere, the "soft" side) the
-  variable is u = e^λ ∈ (0, 1] on panels scaled by 1/(k E[w]); the inner expectations are
-  Gauss–Hermite rules of the tilted Gaussian w(z)φ(z − a) ∝ N(a t/(1+t), t/(1+t)), since
-  E[f w e^{−uw}] = E[w] E_tilt[f e^{−uw}] and 1 − A = u E[w] E_tilt[(1 − e^{−uw})/(uw)];
-* for λ > 0 the variable is the switching radius ρ = √(2tλ), on panels placed at quantiles of
-  min |z| (the T = 0 law) and at a few values of λ; the T → 0 limit of the integrand is the
-  best-of-k integrand, so this side is smooth down to and at T = 0;
-* the inner integrals over r = |z| on the λ > 0 side use composite Gauss–Legendre panels whose
-  breakpoints are the radii where v = ln x = (ρ² − r²)/(2t) takes graded values in [−24, 4]
-  merged with breakpoints of the density around r = a; the region v > 4 (e^{−x} < 1e−23) is
-  the folded-normal CDF, the region v < −24 (1 − e^{−x} = x to 1e−11) is an exact truncated
-  tilted-Gaussian moment, evaluated in log space;
-* 1 − A is accumulated directly and A^{k−1} = exp((k − 1) log1p(−(1 − A)));
-* node positions are wrapped in ``stop_gradient``: they only partition a fixed range, so the
-  derivative of the rule is the rule of the derivative (no NaN from the placement logic).
+* the λ-axis is split at λ0 = 1. On the soft side λ ≤ λ0 (x ≤ e) the inner expectations are
+  Gauss–Hermite rules of the tilted Gaussian w(z)φ(z − a) ∝ N(a t/(1+t), t/(1+t)):
+  B = e^λ E[w] E_tilt[f e^{−x}], 1 − A = e^λ E[w] E_tilt[(1 − e^{−x})/x]; the outer λ-panels
+  sit at fixed values of λ + ln(k E[w]) (the log of the expected number of clocks that have
+  rung), where the race's Gumbel-like law lives;
+* on the hard side λ > λ0 the variable is the switching radius ρ = √(2tλ) (where e^{−u w}
+  turns off), with panels at quantiles of min_i |z_i| (the T = 0 race) and at a few values of
+  λ. The inner integrals over r = |z| use Gauss–Legendre panels between the radii where
+  v = ln x = (ρ² − r²)/(2t) takes graded values in [−30, ln 40] merged with breakpoints
+  around r = a; r < r(v = ln 40) contributes the folded-normal CDF exactly (e^{−x} < e^{−40})
+  and r > r(v = −30) a truncated-Gaussian moment in closed form (1 − e^{−x} = x there).
+  Where t/ρ² < 1e−12 the step is exact: 1 − A = F(ρ) and B dλ/dρ = the best-of-k integrand,
+  so T → 0 is continuous and T = 0 is the best-of-k formula itself;
+* 1 − A is accumulated directly and A^{k−1} = exp((k − 1) log1p(−(1 − A))), so large k keeps
+  relative accuracy; densities are formed from log-CDFs, so large offsets do not underflow;
+* panel edges are wrapped in ``stop_gradient`` (they only partition the axis; the one edge
+  that moves with t, ρ0 = √(2 t λ0), keeps its derivative so the two sides stay joined), so the
+  derivative of the rule is the rule of the derivative.
+
+Accuracy against an independent slow reference (tests/reference.py) and Monte Carlo is
+tested in tests/test_selection.py; speed is measured in benchmarks/bench_selection.py.
 """
 
 from __future__ import annotations
@@ -45,215 +53,194 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import log_ndtr, ndtr
+from jax.scipy.special import log_ndtr
 
 from . import _config  # noqa: F401  (float64)
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized"]
 
-_SQRT2PI = math.sqrt(2.0 * math.pi)
 _LOG_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
-_R_DENSITY = 9.5  # half-width of the density window around r = a (Q(9.5) ≈ 1e-21)
-_V_HI, _V_LO = 4.0, -24.0  # window in v = ln x resolved numerically
-_T_ZERO = 1e-30  # t below this is evaluated as exact best-of-k
+_LAMBDA0 = 1.0            # split of the Laplace axis: λ = ln u ≤ λ0 soft side, > λ0 hard side
+_V_HI, _V_LO = math.log(40.0), -30.0   # window of v = ln x resolved numerically
+_SHARP = 1e-12            # t/ρ² below this: the step e^{−x} is exact (error O(t/ρ²))
+_MU_EDGES = np.array([-36.0, -22.0, -12.0, -6.0, -3.0, -1.0, 0.5, 2.0, 3.5, 5.0, 8.0])
+_LAM_OFFSETS = np.array([0.5, 1.5, 3.0, 6.0])
+_MIN_LOG_SURVIVAL = np.array([-1e-10, -1e-6, -1e-3, -0.05, -0.36, -0.9, -1.9, -3.5, -7.0,
+                               -11.5, -18.0, -27.6, -39.0])
+_V_EDGES = np.array([_V_HI, 2.0, 0.5, -1.0, -3.0, -6.0, -12.0, -20.0, _V_LO])
+_D_EDGES = np.array([-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0])
+_BISECT = 40
 
 
 def _gl(n):
     x, w = np.polynomial.legendre.leggauss(n)
-    return jnp.asarray((x + 1.0) / 2.0), jnp.asarray(w / 2.0)
+    return (x + 1.0) / 2.0, w / 2.0
 
 
 def _gh(n):
     x, w = np.polynomial.hermite_e.hermegauss(n)
-    return jnp.asarray(x), jnp.asarray(w / _SQRT2PI)
+    return x, w / math.sqrt(2.0 * math.pi)
 
 
-_GL_OUT = _gl(8)
-_GL_IN = _gl(12)
-_GL_BULK = _gl(16)
-_GH = _gh(48)
-_U_EDGES = jnp.asarray([0.0, 0.6, 2.0, 5.0, 11.0, 22.0, 42.0])  # in units of 1/(k E[w])
-_V_EDGES = jnp.asarray([4.0, 2.0, 0.0, -2.5, -6.0, -12.0, -24.0])
-_D_EDGES = jnp.asarray([-6.0, -3.0, -1.2, 0.0, 1.2, 3.0, 6.0])  # around r = a
-_LAM_EDGES = jnp.asarray([0.5, 1.5, 3.0])
-_MIN_LEVELS = jnp.asarray([0.97, 0.75, 0.35, 0.05, 1e-4, 1e-10])  # survival levels of min|z|
-_SG = jax.lax.stop_gradient
+_GLA, _GLB, _GLI = _gl(8), _gl(8), _gl(8)  # soft-side λ, hard-side ρ, inner r panels
+_GH = _gh(64)  # tilted Gauss–Hermite rule of the soft side
 
 
-def _phi(x):
-    return jnp.exp(-0.5 * x * x) / _SQRT2PI
+def _panels(edges, rule):
+    """Nodes and weights of a composite rule on sorted `edges` (last axis)."""
+    x, w = rule
+    lo, hi = edges[..., :-1, None], edges[..., 1:, None]
+    nodes = lo + (hi - lo) * x
+    weights = (hi - lo) * w
+    return nodes.reshape(nodes.shape[:-2] + (-1,)), weights.reshape(weights.shape[:-2] + (-1,))
 
 
-def _log_q(x):
-    """log P(N(0,1) > x)."""
-    return log_ndtr(-x)
-
-
-def _folded_cdf(r, a):
-    """P(|z| < r) for z ~ N(a, 1), a ≥ 0, r ≥ 0, to full relative precision."""
-    # small r: Gauss–Legendre of the (entire) folded density on [0, r]
-    xs, ws = _GL_BULK
-    rr = jnp.minimum(r, 1.0)
-    s = rr * xs
-    small = rr * jnp.sum(ws * (_phi(s - a) + _phi(s + a)))
-    # r ≥ 1: tails; no cancellation beyond a factor e^{-2} when r < a
-    big = jnp.where(
-        r >= a, 1.0 - ndtr(a - r) - ndtr(-a - r), ndtr(r - a) - ndtr(-r - a)
-    )
-    return jnp.where(r < 1.0, small, big)
+def _log_phi(x):
+    return -0.5 * x * x - _LOG_SQRT2PI
 
 
 def _log_folded_cdf(r, a):
-    """log P(|z| < r), rough (used only to place nodes)."""
-    hi = jnp.log1p(-jnp.exp(_log_q(r - a)) - jnp.exp(_log_q(r + a)))
-    lo = log_ndtr(r - a) + jnp.log1p(-jnp.exp(log_ndtr(-r - a) - log_ndtr(r - a)))
-    return jnp.where(r >= a, hi, lo)
+    """log P(|z| ≤ r), z ~ N(a, 1), a ≥ 0, accurate for tiny r and large a."""
+    hi = log_ndtr(r - a)
+    lo = log_ndtr(-r - a)
+    return hi + jnp.log(-jnp.expm1(jnp.minimum(lo - hi, 0.0)))
 
 
-def _race_quantiles(k, t, a, log_w, mu, sig, rho_max):
-    """Radii ρ (bisection in log ρ) where a model of the race survival, exp(−k S(ρ)) with
-    S(ρ) = P(|z| < ρ) + e^{ρ²/(2t)} E[w; |z| > ρ] (one-sided), takes the levels `_MIN_LEVELS` (placement only).
+def _log_mills(alpha):
+    """log of Q(α)/φ(α), stable for all α."""
+    big = alpha > 30.0
+    al = jnp.where(big, alpha, 0.0)
+    exact = log_ndtr(-al) - _log_phi(al)
+    ab = jnp.where(big, alpha, 31.0)
+    i2 = 1.0 / (ab * ab)
+    series = -jnp.log(ab) + jnp.log1p(i2 * (-1.0 + i2 * (3.0 + i2 * (-15.0 + i2 * 105.0))))
+    return jnp.where(big, series, exact)
 
-    At t = 0 these are the quantiles of min_i |z_i|.
+
+def _tail(r_lo, t, a, c):
+    """(M, B) contributions of r > r_lo where x = e^{V_LO − (r² − r_lo²)/(2t)} (1 − e^{−x} ≈ x).
+
+    Branch z = ±r has density φ(r ∓ a) and error (±r + c)²; completing the square gives a
+    truncated Gaussian of mean ±a t/(1+t), variance t/(1+t), prefactor e^{V_LO} φ(r_lo ∓ a).
     """
-    log_target = jnp.log(-jnp.expm1(jnp.log(_MIN_LEVELS) / k))
-    inv_t = jnp.where(t > 0, 1.0 / jnp.where(t > 0, t, 1.0), 0.0)
-    soft_on = t > 0
+    s2 = t / (1.0 + t)
+    s = jnp.sqrt(s2)
+    m_tot, b_tot = 0.0, 0.0
+    for sign in (1.0, -1.0):
+        m = sign * a * s2
+        cc = sign * c
+        alpha = (r_lo - m) / s
+        lm = _log_mills(alpha)
+        pref = jnp.exp(_V_LO + _log_phi(r_lo - sign * a)) * s
+        mills = jnp.exp(lm)
+        mc = m + cc
+        m_tot = m_tot + pref * mills
+        b_tot = b_tot + pref * (mc * mc * mills + 2.0 * mc * s + s2 * (mills + alpha))
+    return m_tot, b_tot
 
-    def log_s(ell):
-        r = jnp.exp(ell)
-        ls = r * r * inv_t / 2.0 + log_w + _log_q((r - mu) / sig)
-        return jnp.logaddexp(_log_folded_cdf(r, a), jnp.where(soft_on, ls, -jnp.inf))
 
-    def step(bracket, _):
+def _pow_km1(k, m):
+    """(1 − M)^{k−1} computed as exp((k − 1) log1p(−M)), M ∈ [0, 1]."""
+    m = jnp.clip(m, 0.0, 1.0)
+    safe = jnp.where(m < 1.0, m, 0.0)
+    return jnp.where(m < 1.0, jnp.exp((k - 1.0) * jnp.log1p(-safe)), jnp.where(k == 1.0, 1.0, 0.0))
+
+
+def _soft_side(k, t, a, c, lam_hi):
+    """∫_{−∞}^{λ0} k B A^{k−1} dλ with tilted Gauss–Hermite inner rule (t > 0)."""
+    s2 = t / (1.0 + t)
+    log_ew = 0.5 * jnp.log(s2) - 0.5 * a * a / (1.0 + t)
+    shift = jax.lax.stop_gradient(jnp.log(k) + log_ew)
+    lam_edges = jnp.minimum(jnp.asarray(_MU_EDGES) - shift, lam_hi)
+    lam, wl = _panels(lam_edges, _GLA)                       # (NA,)
+    xi, wx = _GH
+    z = a * s2 + jnp.sqrt(s2) * xi                            # (NGH,)
+    log_w = -z * z / (2.0 * t)
+    f = (z + c) ** 2
+    logx = lam[:, None] + log_w[None, :]
+    x = jnp.exp(logx)
+    g = jnp.where(x > 1e-300, -jnp.expm1(-x) / jnp.where(x > 1e-300, x, 1.0), 1.0)
+    pref = jnp.exp(lam + log_ew)
+    m = pref * jnp.sum(wx * g, axis=-1)
+    b = pref * jnp.sum(wx * f * jnp.exp(-x), axis=-1)
+    return jnp.sum(wl * k * b * _pow_km1(k, m))
+
+
+def _quantile_radii(k, a):
+    """Radii ρ with P(min_i |z_i| > ρ) = level for the levels of _MIN_LEVELS (T = 0 law)."""
+    target = jnp.log(-jnp.expm1(jnp.asarray(_MIN_LOG_SURVIVAL) / k))
+    lo = target - jnp.log(0.8)   # F(r) ≤ 0.8 r
+    hi = jnp.full_like(target, jnp.log(a + 10.0))
+    lo = jnp.minimum(lo, hi)
+
+    def step(_, bracket):
         lo, hi = bracket
         mid = 0.5 * (lo + hi)
-        below = log_s(mid) < log_target
-        return (jnp.where(below, mid, lo), jnp.where(below, hi, mid)), None
+        below = _log_folded_cdf(jnp.exp(mid), a) < target
+        return jnp.where(below, mid, lo), jnp.where(below, hi, mid)
 
-    hi = jnp.full_like(log_target, jnp.log(rho_max))
-    (lo, hi), _ = jax.lax.scan(step, (hi - 60.0, hi), None, length=32)
-    ell = 0.5 * (lo + hi)
-    return jnp.exp(ell)
+    lo, hi = jax.lax.fori_loop(0, _BISECT, step, (lo, hi))
+    return jnp.exp(0.5 * (lo + hi))
 
 
-def _pow_km1(k, s0):
-    """A^{k−1} = exp((k − 1) log1p(−(1 − A))) from s0 = 1 − A; A = 0 is read as e^{−1000}."""
-    ok = s0 < 1.0
-    log_a = jnp.where(ok, jnp.log1p(-jnp.where(ok, s0, 0.0)), -1000.0)
-    return jnp.exp((k - 1.0) * log_a)
+def _hard_side(k, t, a, c, tpos):
+    """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) (all of δ at t = 0)."""
+    rho0 = jnp.sqrt(2.0 * t * _LAMBDA0)
+    q = jax.lax.stop_gradient(_quantile_radii(k, a))
+    rho_end = jnp.maximum(jax.lax.stop_gradient(jnp.sqrt(q[-1] ** 2 + 10.0 * t)), rho0)
+    lam_r = jnp.sqrt(2.0 * t * (_LAMBDA0 + jnp.asarray(_LAM_OFFSETS)))
+    inner = jax.lax.stop_gradient(jnp.concatenate([q, lam_r]))
+    edges = jnp.concatenate([rho0[None], jnp.sort(jnp.clip(inner, rho0, rho_end)), rho_end[None]])
+    rho, wr = _panels(edges, _GLB)                             # (NB,)
 
+    # exact step limit (t/ρ² tiny): M = F(ρ), B·dλ/dρ = h(ρ)
+    def h(r):
+        return (jnp.exp(_log_phi(r - a)) * (r + c) ** 2 + jnp.exp(_log_phi(r + a)) * (r - c) ** 2)
 
-def _panel_nodes(edges, rule):
-    """Composite rule on sorted `edges` (…, n_edges): nodes and weights, flattened."""
-    xs, ws = rule
-    lo, hi = edges[:-1], edges[1:]
-    h = hi - lo
-    nodes = lo[:, None] + h[:, None] * xs[None, :]
-    wts = h[:, None] * ws[None, :]
-    return nodes.reshape(-1), wts.reshape(-1)
-
-
-def _trunc_moments(lo_y, mu_c, sig):
-    """∫_{y>lo_y} φ(y) (σ y + μ_c)² dy / Q(lo_y) and log Q(lo_y), stably."""
-    log_q = _log_q(lo_y)
-    mills = jnp.exp(-0.5 * lo_y * lo_y - _LOG_SQRT2PI - log_q)
-    var = jnp.maximum(1.0 + lo_y * mills - mills * mills, 0.0)
-    return (mu_c + sig * mills) ** 2 + sig * sig * var, log_q
-
-
-def _soft_side(k, t, c, a, sig2, mu, log_w):
-    """∫ over λ < 0, in u = e^λ, with Gauss–Hermite under the tilted Gaussian."""
-    sig = jnp.sqrt(sig2)
-    w_mean = jnp.exp(log_w)
-    u_c = _SG(1.0 / (k * w_mean))
-    edges = jnp.minimum(1.0, u_c * _U_EDGES)
-    edges = jnp.concatenate([edges, jnp.ones(1)])
-    u, wu = _panel_nodes(edges, _GL_OUT)
-    u, wu = _SG(u), _SG(wu)
-    y, wy = _GH
-    z = mu + sig * y
-    w = jnp.exp(-z * z / (2.0 * t))
-    x = u[:, None] * w[None, :]
-    f = (z + c) ** 2
-    ex = jnp.exp(-x)
-    e_f = jnp.sum(wy * f * ex, axis=1)
-    x_safe = jnp.where(x > 0, x, 1.0)
-    phi1 = jnp.where(x > 1e-300, -jnp.expm1(-x_safe) / x_safe, 1.0)
-    s0 = u * w_mean * jnp.sum(wy * phi1, axis=1)
-    integrand = k * w_mean * e_f * _pow_km1(k, s0)
-    return jnp.sum(wu * integrand)
-
-
-def _hard_inner(rho, k, t, c, a, sig2, mu, log_w):
-    """1 − A and B at switching radius ρ (λ = ρ²/(2t) > 0), per unit λ."""
-    sig = jnp.sqrt(sig2)
-    two_t = 2.0 * t
-    r_lo = jnp.sqrt(jnp.maximum(rho * rho - two_t * _V_HI, 0.0))
-    r_hi = jnp.sqrt(rho * rho - two_t * _V_LO)
-    r_end = jnp.minimum(r_hi, a + _R_DENSITY)
-    r_lo = jnp.minimum(r_lo, r_end)
-    rv = jnp.sqrt(jnp.maximum(rho * rho - two_t * _V_EDGES, 0.0))
-    edges = jnp.concatenate([rv, a + _D_EDGES])
-    edges = jnp.sort(jnp.clip(edges, r_lo, r_end))
-    edges = jnp.concatenate([r_lo[None], edges, r_end[None]])
-    r, wr = _panel_nodes(_SG(edges), _GL_IN)
-    v = (rho - r) * (rho + r) / two_t
+    sharp = t <= _SHARP * rho * rho
+    t_s = jnp.where(sharp, 1.0, t)                             # safe t for the smooth branch
+    rho_s = jnp.where(sharp, 1.0, rho)
+    lam = rho_s * rho_s / (2.0 * t_s)
+    r_top = jnp.sqrt(jnp.maximum(rho_s * rho_s - 2.0 * t_s * _V_HI, 0.0))
+    r_low = jnp.sqrt(rho_s * rho_s - 2.0 * t_s * _V_LO)
+    v_r = jnp.sqrt(jnp.maximum(rho_s[:, None] ** 2 - 2.0 * t_s[:, None] * jnp.asarray(_V_EDGES), 0.0))
+    d_r = a + jnp.asarray(_D_EDGES)
+    brk = jnp.concatenate([v_r, jnp.broadcast_to(d_r, rho.shape + d_r.shape)], axis=-1)
+    brk = jax.lax.stop_gradient(jnp.sort(brk, axis=-1))
+    brk = jnp.clip(brk, r_top[:, None], r_low[:, None])
+    brk = jnp.concatenate([r_top[:, None], brk, r_low[:, None]], axis=-1)
+    r, wi = _panels(brk, _GLI)                                 # (NB, NI)
+    v = (rho_s[:, None] - r) * (rho_s[:, None] + r) / (2.0 * t_s[:, None])
     x = jnp.exp(v)
-    ex = jnp.exp(-x)
-    p_plus, p_minus = _phi(r - a), _phi(r + a)
-    p_f = p_plus * (r + c) ** 2 + p_minus * (r - c) ** 2
-    b_win = jnp.sum(wr * x * ex * p_f)
-    s_win = jnp.sum(wr * (-jnp.expm1(-x)) * (p_plus + p_minus))
-    s_bulk = _folded_cdf(_SG(r_lo), a)
-    # tail |z| > r_hi: 1 − e^{−x} = x, x φ(z − a) = e^{λ} E[w] N(z; μ, σ²)
-    h = _SG(r_hi)
-    lam = rho * rho / two_t
-    m_up, lq_up = _trunc_moments((h - mu) / sig, mu + c, sig)
-    m_dn, lq_dn = _trunc_moments((h + mu) / sig, -(mu + c), sig)
-    pre_up = jnp.exp(lam + log_w + lq_up)
-    pre_dn = jnp.exp(lam + log_w + lq_dn)
-    b_tail = pre_up * m_up + pre_dn * m_dn
-    s_tail = pre_up + pre_dn
-    return s_bulk + s_win + s_tail, b_win + b_tail
+    k0 = -jnp.expm1(-x)
+    k1 = jnp.exp(v - x)
+    pa = jnp.exp(_log_phi(r - a))
+    pb = jnp.exp(_log_phi(r + a))
+    m_win = jnp.sum(wi * (pa + pb) * k0, axis=-1)
+    b_win = jnp.sum(wi * (pa * (r + c) ** 2 + pb * (r - c) ** 2) * k1, axis=-1)
+    m_tail, b_tail = _tail(r_low, t_s, a, c)
+    m_smooth = jnp.exp(_log_folded_cdf(r_top, a)) + m_win + m_tail
+    b_smooth = (b_win + b_tail) * rho_s / t_s
+    m = jnp.where(sharp, jnp.exp(_log_folded_cdf(rho, a)), m_smooth)
+    brho = jnp.where(sharp, h(rho), b_smooth)
+    return jnp.sum(wr * k * brho * _pow_km1(k, m))
 
 
 def _delta(k, t, b, a):
-    """δ/s² for scalar normalised arguments (no validation)."""
-    sign = jnp.where(a < 0, -1.0, 1.0)
-    a, b = sign * a, sign * b
+    """δ/s² at scalar (k, t, b, a); see the module docstring."""
+    flip = a < 0
+    a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     c = b - a
     t_inf = jnp.isinf(t)
-    t_zero = t < _T_ZERO
-    tt = jnp.where(t_inf | t_zero, 1.0, t)
-    sig2 = tt / (1.0 + tt)
-    mu = a * sig2
-    log_w = 0.5 * jnp.log(sig2) - a * a / (2.0 * (1.0 + tt))
+    t_pos = t > 0
+    t_c = jnp.where(t_inf, 1.0, jnp.minimum(t, 1e30))
+    t_soft = jnp.where(t_pos, t_c, 1.0)
+    soft = _soft_side(k, t_soft, a, c, _LAMBDA0)
+    hard = _hard_side(k, t_c, a, c, t_pos)
+    out = hard + jnp.where(t_pos, soft, 0.0)
+    return jnp.where(t_inf, 1.0 + b * b, out)
 
-    # λ > 0 side, variable ρ
-    rho_max = _SG(jnp.sqrt((a + _R_DENSITY) ** 2 + 8.0 * jnp.where(t_zero, 0.0, tt)))
-    q = _race_quantiles(
-        *(_SG(v) for v in (k, jnp.where(t_zero, 0.0, tt), a, log_w, mu, jnp.sqrt(sig2))), rho_max
-    )
-    lam_r = jnp.sqrt(2.0 * jnp.where(t_zero, 0.0, tt) * _LAM_EDGES)
-    edges = jnp.sort(jnp.clip(jnp.concatenate([q, lam_r]), 0.0, rho_max))
-    edges = jnp.concatenate([jnp.zeros(1), edges, rho_max[None]])
-    rho, wrho = _panel_nodes(_SG(edges), _GL_OUT)
-
-    # T = 0 integrand (exact best-of-k)
-    p_plus, p_minus = _phi(rho - a), _phi(rho + a)
-    p_f = p_plus * (rho + c) ** 2 + p_minus * (rho - c) ** 2
-    g0 = jax.vmap(_folded_cdf, in_axes=(0, None))(rho, a)
-    best = k * p_f * _pow_km1(k, g0)
-    # T > 0 integrand, per unit ρ
-    s0, bb = jax.vmap(_hard_inner, in_axes=(0,) + (None,) * 7)(rho, k, tt, c, a, sig2, mu, log_w)
-    soft = k * bb * (rho / tt) * _pow_km1(k, s0)
-    hard = jnp.sum(wrho * jnp.where(t_zero, best, soft))
-
-    low = _soft_side(k, tt, c, a, sig2, mu, log_w)
-    delta = hard + jnp.where(t_zero, 0.0, low)
-    return jnp.where(t_inf, 1.0 + b * b, delta)
 
 
 _delta_vec = jnp.vectorize(_delta)
