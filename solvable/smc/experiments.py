@@ -5,10 +5,12 @@
   law of the output drawn ∝ W: a Rao-Blackwellised estimate). Standard error by the delta
   method (y_r = Σ_x sign(law − π)_x law_r(x)), noise floor = E TV when the true TV is 0
   ≈ ½ Σ_x se_x √(2/π).
-* `particles_to_reach_tv`: smallest N in 1, 2, 4, … with TV ≤ δ_TV: SMC (estimated, keys
+* `particles_to_reach_tv`: smallest N in 1, 2, 4, … (optionally refined by bisection) with TV ≤ δ_TV: SMC (estimated, keys
   fixed), rejection and best-of-N (exact laws).
-* `scaling_table`: product model (binary, r fixed) with tilted values of Bellman error
-  ε ≈ c/T (polynomial regime) and constant ε, plus rejection, measured against the bounds.
+* `scaling_table`: product model (binary, r fixed) with approximate values of Bellman error
+  ε = c/T (polynomial regime) and constant ε (default family `majority_values`, whose errors
+  compound along the π-typical paths), plus best-of-N and rejection, against the bounds;
+  `growth_rates` fits log N against T and against log T.
 * `bias_decay`: slope of log TV against log N (SMC bias is O(1/N): slope ≈ −1).
 * `guided_tv_curve`: exact TV(π̃_t, π̂_t) of the guided sampler against 2tε.
 
@@ -22,6 +24,7 @@ from functools import partial
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as v
@@ -29,8 +32,8 @@ from .bellman import bellman_error
 from .bounds import guided_tv_bound, rejection_cost, smc_particle_bound
 from .exact import acceptance_rate, best_of_n_law, guided_tv, rejection_law, target_law, tv_distance
 from .models import Process, product_model
-from .samplers import _prepare, multinomial, smc_run
-from .values import tilted_values
+from .samplers import SMCState, _prepare, multinomial
+from .values import majority_values, tilted_values
 
 __all__ = [
     "TVEstimate",
@@ -38,6 +41,9 @@ __all__ = [
     "smc_tv",
     "particles_to_reach_tv",
     "scaling_table",
+    "growth_rates",
+    "GrowthFit",
+    "VALUE_FAMILIES",
     "format_table",
     "bias_decay",
     "guided_tv_curve",
@@ -50,20 +56,69 @@ class TVEstimate(NamedTuple):
     noise_floor: float
 
 
+def _particle_cap(n: int) -> int:
+    """Compiled particle count for n active particles: 16, 256, then the power of 2 ≥ n
+    (few compilations for small N, little wasted work for large N)."""
+    for cap in (16, 256):
+        if n <= cap:
+            return cap
+    return 1 << (n - 1).bit_length()
+
+
+def _round_up(x: int, step: int = 16) -> int:
+    return step * -(-x // step)
+
+
+def _padded(lp, ch, lv, T_cap: int, S_cap: int):
+    """Pad stacked arrays to T_cap levels and S_cap states without changing the SMC law:
+    extra states are unreachable; the extra levels come first, keep every particle at the
+    root (token 0 w.p. 1, child = itself) with the root's values, so their weights are 0 and
+    their resampling acts on identical particles (a no-op in law)."""
+    T, S, B = lp.shape
+    pad_s = [(0, 0), (0, S_cap - S), (0, 0)]
+    lp = jnp.pad(lp, pad_s, constant_values=-np.log(B))
+    ch = jnp.pad(ch, pad_s)
+    lv = jnp.pad(lv, [(0, 0), (0, S_cap - S)])
+    stay_lp = jnp.full((T_cap - T, S_cap, B), -jnp.inf).at[..., 0].set(0.0)
+    stay_ch = jnp.broadcast_to(jnp.arange(S_cap, dtype=ch.dtype)[:, None], (T_cap - T, S_cap, B))
+    return (jnp.concatenate([stay_lp, lp]), jnp.concatenate([stay_ch, ch]),
+            jnp.concatenate([jnp.broadcast_to(lv[0], (T_cap - T, S_cap)), lv]))
+
+
 def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
                     resampling=multinomial) -> np.ndarray:
-    """(n_runs, n_T) conditional output laws Σ_i W_i δ_{x_i} of independent SMC runs."""
+    """(n_runs, n_T) conditional output laws Σ_i W_i δ_{x_i} of independent SMC runs.
+
+    Compiled once per bucket (particle cap 16, 256 or a power of 2; levels and states multiples of 16) and
+    run with the first ``n_particles`` of the cap active, so a sweep over N and T reuses a
+    handful of compilations (see `_padded` for why the padding leaves the law unchanged)."""
     v.check_integer_at_least("n_runs", n_runs, 2)
     lp, ch, lv = _prepare(model, values, n_particles)
+    T, S, _ = lp.shape
+    lp, ch, lv = _padded(lp, ch, lv, _round_up(T), _round_up(S))
     keys = jax.random.split(key, n_runs)
-    return np.asarray(_rb_laws(keys, lp, ch, lv, n_particles, model.sizes[-1], resampling))
+    laws = _rb_laws(keys, lp, ch, lv, jnp.int32(n_particles), _particle_cap(n_particles), resampling)
+    return np.asarray(laws)[:, : model.sizes[-1]]
 
 
-@partial(jax.jit, static_argnums=(4, 5, 6))
-def _rb_laws(keys, lp, ch, lv, n_particles, size, resampling):
+@partial(jax.jit, static_argnums=(5, 6))
+def _rb_laws(keys, lp, ch, lv, n_active, cap, resampling):
+    active = jnp.arange(cap) < n_active
+
+    def step(state, xs):
+        k, lp_t, ch_t, lv_t, lv_next = xs
+        k_res, k_prop = jax.random.split(k)
+        lw = jnp.where(active, state.log_weights, -jnp.inf)
+        nodes = state.nodes[resampling(k_res, lw, cap, n_active)]
+        child = ch_t[nodes, jax.random.categorical(k_prop, lp_t[nodes])]
+        return SMCState(child, jnp.where(jnp.isnan(lv_next[child] - lv_t[nodes]), -jnp.inf,
+                                         lv_next[child] - lv_t[nodes])), None
+
     def one(k):
-        s = smc_run.__wrapped__(k, lp, ch, lv, n_particles, resampling)
-        return jax.ops.segment_sum(jax.nn.softmax(s.log_weights), s.nodes, num_segments=size)
+        init = SMCState(jnp.zeros(cap, jnp.int32), jnp.zeros(cap))
+        s, _ = jax.lax.scan(step, init, (jax.random.split(k, lp.shape[0]), lp, ch, lv[:-1], lv[1:]))
+        w = jax.nn.softmax(jnp.where(active, s.log_weights, -jnp.inf))
+        return jax.ops.segment_sum(w, s.nodes, num_segments=lp.shape[1])
 
     return jax.vmap(one)(keys)
 
@@ -84,15 +139,16 @@ def smc_tv(key, model: Process, values, n_particles: int, n_runs: int = 2000,
 
 
 class ParticleCount(NamedTuple):
-    n: float  # smallest power of two reaching the target (inf if none up to n_max)
+    n: float  # smallest N found reaching the target (inf if none up to n_max)
     tv: float  # TV measured at that n (or at n_max)
     stderr: float  # its standard error (0 for exact laws)
 
 
 def particles_to_reach_tv(key, model: Process, values=None, tv: float = 0.1, *,
                           method: str = "smc", n_runs: int = 2000, n_max: int = 4096,
-                          resampling=multinomial) -> ParticleCount:
-    """Smallest N ∈ {1, 2, 4, …, n_max} whose output law is within ``tv`` of π.
+                          resampling=multinomial, refine: int = 0) -> ParticleCount:
+    """Smallest N ∈ {1, 2, 4, …, n_max} whose output law is within ``tv`` of π, then
+    ``refine`` bisection steps (geometric midpoints, integers) between N/2 and N.
 
     ``method``: "smc" (estimated, common key for every N), "rejection" and "best_of_n"
     (exact laws of `exact`)."""
@@ -100,47 +156,95 @@ def particles_to_reach_tv(key, model: Process, values=None, tv: float = 0.1, *,
     if not 0 < tv < 1:
         raise ValueError(f"tv must be in (0, 1), got {tv!r}")
     v.check_integer_at_least("n_max", n_max, 1)
+    v.check_integer_at_least("refine", refine, 0)
     methods = ("smc", "rejection", "best_of_n")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
     pi = target_law(model)
+
+    def measure(n):
+        if method == "smc":
+            return smc_tv(key, model, values, n, n_runs, resampling)
+        law = (rejection_law if method == "rejection" else best_of_n_law)(model, n)
+        return TVEstimate(tv_distance(law, pi), 0.0, 0.0)
+
     n, est = 1, None
     while n <= n_max:
-        if method == "smc":
-            est = smc_tv(key, model, values, n, n_runs, resampling)
-        else:
-            law = (rejection_law if method == "rejection" else best_of_n_law)(model, n)
-            est = TVEstimate(tv_distance(law, pi), 0.0, 0.0)
+        est = measure(n)
         if est.tv <= tv:
-            return ParticleCount(float(n), est.tv, est.stderr)
+            break
         n *= 2
-    return ParticleCount(float("inf"), est.tv, est.stderr)
+    else:
+        return ParticleCount(float("inf"), est.tv, est.stderr)
+    lo, hi, best = n // 2, n, est  # TV(lo) > tv ≥ TV(hi)
+    for _ in range(refine):
+        mid = int(round(np.sqrt(max(lo, 1) * hi)))
+        if not lo < mid < hi:
+            break
+        got = measure(mid)
+        if got.tv <= tv:
+            hi, best = mid, got
+        else:
+            lo = mid
+    return ParticleCount(float(hi), best.tv, best.stderr)
+
+
+VALUE_FAMILIES = ("majority", "tilted")
 
 
 def scaling_table(key, Ts=(2, 4, 8, 16), *, r: float = 3.0, c: float = 1.0,
                   epsilon: float = 0.5, tv: float = 0.1, n_runs: int = 2000,
-                  n_max: int = 4096) -> list[dict]:
-    """Particles needed against T on the product model (binary, reward r^{#ones}) with the
-    tilted values of `tilted_values` (tilt log(1 + c/T): ε ≈ c/T; tilt log(1 + ε): constant ε),
-    and rejection from p (exact), each with its bound. Returns one dict per T."""
+                  n_max: int = 4096, family: str = "majority", refine: int = 0) -> list[dict]:
+    """Particles needed against T on the product model (binary, reward r^{#ones}), with the
+    approximate values at Bellman error ε = c/T ("poly") and constant ε ("const"), and
+    best-of-N and rejection from p (exact laws), each with its bound. One dict per T.
+
+    ``family``: "majority" (default, `values.majority_values`: the per-step errors compound
+    along the π-typical paths, so N grows like exp(Θ(T)) at constant ε and stays bounded at
+    ε = c/T) or "tilted" (`values.tilted_values` with tilt log(1 + ε): ε ≲ the target, but its
+    per-step weight variance is O(tilt²/T), so SMC stays cheap at affordable T)."""
+    if family not in VALUE_FAMILIES:
+        raise ValueError(f"family must be one of {VALUE_FAMILIES}, got {family!r}")
+    make = majority_values if family == "majority" else (
+        lambda m, e: tilted_values(m, float(np.log1p(e))))
     rows = []
     for T in Ts:  # loop over the T grid
         model = product_model(T, r, normalized=True)
         row = {"T": T}
-        for name, tilt in (("poly", np.log1p(c / T)), ("const", np.log1p(epsilon))):
-            vals = tilted_values(model, tilt)
+        for name, eps in (("poly", c / T), ("const", epsilon)):
+            vals = make(model, eps)
             be = bellman_error(model, vals)
-            got = particles_to_reach_tv(key, model, vals, tv, n_runs=n_runs, n_max=n_max)
+            got = particles_to_reach_tv(key, model, vals, tv, n_runs=n_runs, n_max=n_max,
+                                        refine=refine)
             bound = smc_particle_bound(T, be.epsilon, be.ratio_bound, tv)
             row.update({f"eps_{name}": be.epsilon, f"L_{name}": be.ratio_bound,
                         f"N_{name}": got.n, f"tv_{name}": got.tv, f"se_{name}": got.stderr,
                         f"bound_{name}": bound, f"loose_{name}": bound / got.n})
         rej = particles_to_reach_tv(key, model, None, tv, method="rejection", n_max=2**40)
+        bon = particles_to_reach_tv(key, model, None, tv, method="best_of_n", n_max=2**40)
         row.update({"N_rejection": rej.n,
-                    "bound_rejection": rejection_cost(acceptance_rate(model), tv)})
+                    "bound_rejection": rejection_cost(acceptance_rate(model), tv),
+                    "N_best_of_n": bon.n})
         row["loose_rejection"] = row["bound_rejection"] / rej.n
         rows.append(row)
     return rows
+
+
+class GrowthFit(NamedTuple):
+    exp_rate: float  # least-squares slope of log N against T
+    poly_degree: float  # least-squares slope of log N against log T
+
+
+def growth_rates(rows: list[dict], column: str) -> GrowthFit:
+    """Fit log N = a + b T and log N = a' + d log T over the finite entries of ``column``:
+    b ≈ log(1+ε) per step signals exponential growth, a bounded d polynomial growth."""
+    T = np.array([row["T"] for row in rows], float)
+    n = np.array([row[column] for row in rows], float)
+    ok = np.isfinite(n)
+    if ok.sum() < 2:
+        raise ValueError(f"need at least two finite values of {column!r}, got {n}")
+    lT, ln = T[ok], np.log(n[ok])
+    return GrowthFit(float(np.polyfit(lT, ln, 1)[0]), float(np.polyfit(np.log(lT), ln, 1)[0]))
 
 
 def format_table(rows: list[dict], columns=None) -> str:

@@ -57,17 +57,29 @@ AGGREGATIONS = ("last", "min", "product", "model")
 
 
 # ---------------------------------------------------------------- resampling plug-ins
-def multinomial(key, log_weights, n: int):
-    """n iid ancestor indices ∝ exp(log_weights)."""
-    return jax.random.categorical(key, log_weights, shape=(n,))
-
-
-def systematic(key, log_weights, n: int):
-    """Systematic resampling: one uniform U, ancestors at quantiles (U + i)/n of the weights;
-    each index i appears ⌊n w_i⌋ or ⌈n w_i⌉ times, E[count_i] = n w_i."""
+# A scheme is ``resample(key, log_weights, n, n_active=None) -> (n,) ancestor indices``;
+# ``n_active`` (traced, ≤ n) makes the first n_active indices a resampling of size n_active
+# (the rest are ignored by the masked drivers of `experiments`, which compile once per size cap).
+def _inverse_cdf(log_weights, u):
+    """Indices i with cdf_{i−1} ≤ u_j < cdf_i (never a zero-weight index), O(n log n)."""
     w = jax.nn.softmax(log_weights)
-    u = (jax.random.uniform(key) + jnp.arange(n)) / n
-    return jnp.minimum(jnp.searchsorted(jnp.cumsum(w), u, side="right"), w.shape[0] - 1)
+    cdf = jnp.cumsum(w)
+    last = w.shape[0] - 1 - jnp.argmax(w[::-1] > 0)  # last positive weight (rounding guard)
+    return jnp.minimum(jnp.searchsorted(cdf, u * cdf[-1], side="right", method="sort"), last)
+
+
+def multinomial(key, log_weights, n: int, n_active=None):
+    """n iid ancestor indices ∝ exp(log_weights) (inverse CDF: O(n log n), not the O(n²) of
+    Gumbel-max over n × n)."""
+    return _inverse_cdf(log_weights, jax.random.uniform(key, (n,)))
+
+
+def systematic(key, log_weights, n: int, n_active=None):
+    """Systematic resampling: one uniform U, ancestors at quantiles (U + i)/n of the weights;
+    each index i appears ⌊n w_i⌋ or ⌈n w_i⌉ times, E[count_i] = n w_i (n = n_active if given)."""
+    m = n if n_active is None else n_active
+    u = jnp.minimum((jax.random.uniform(key) + jnp.arange(n)) / m, 1.0)
+    return _inverse_cdf(log_weights, u)
 
 
 def _propagate(key, nodes, lp_t, ch_t):

@@ -7,6 +7,13 @@
   a coherent tilt whose Bellman error is ≤ e^a − 1 [derived: |log residual| ≤ a(t + T−t−1)/T]
   but whose value error grows to e^{a T/4}: the case that makes SMC cost exponential in T.
 * `noisy_values`: log-normal PRM-like noise V*_t · exp(σZ − σ²/2).
+* `residual_values`: V with prescribed Bellman residuals, V_t = (1+ε)^{u_t} E_p[V_{t+1} | s_{1:t}]
+  (u_t ∈ [−1, 1] per node): Bellman error exactly ε·max|u| in the log sense, and the errors
+  compound along paths (V_t/V*_t is a (1+ε)^{Σ_{u≥t} u_u}-weighted average over futures).
+* `majority_values`: residual_values on the product model with u_t = −sign(2k − t) (k = ones
+  so far): under-values prefixes with a majority of ones (where π concentrates) by (1+ε) per
+  step and over-values the others, so SMC with base proposal needs N = exp(Θ(T)) particles at
+  constant ε but a bounded number at ε = c/T [measured: `experiments.scaling_table`].
 
 Every approximate V keeps V_T = r.
 """
@@ -21,7 +28,8 @@ from .. import _validate as v
 from ._levels import append, child_log_values, lmap, log_masses, sweep
 from .models import Process, Values
 
-__all__ = ["exact_values", "as_values", "perturbed_values", "tilted_values", "noisy_values"]
+__all__ = ["exact_values", "as_values", "perturbed_values", "tilted_values", "noisy_values",
+           "residual_values", "majority_values"]
 
 
 def _backward(lv_next, xs):
@@ -165,3 +173,48 @@ def noisy_values(key, model: Process, sigma: float, base=None) -> Values:
     v.check_nonnegative("sigma", sigma)
     u = _per_level(model, lambda k, s: jax.random.normal(k, s) - sigma / 2)(key)
     return _with_exponents(model, base, float(sigma), u)
+
+
+def _residual_backward(lv_next, xs):
+    lp, ch, shift = xs
+    lv = jax.scipy.special.logsumexp(child_log_values(lp, ch, lv_next), axis=1) + shift
+    return lv, (lv,)
+
+
+def residual_values(model: Process, epsilon: float, exponents) -> Values:
+    """V_T = r and V_t = (1+ε)^{u_t} E_p[V_{t+1} | s_{1:t}] for t < T, with ``exponents`` u a level
+    container over t = 0..T−1 (a (T, S) array for Markov models) with entries in [−1, 1].
+
+    Every residual log V_t − log E_p[V_{t+1}] equals u_t log(1+ε), so the Bellman error is
+    (1+ε)^{max |u|} − 1 over reachable nodes, yet V_t/V*_t = E_p[r Π_{u≥t} (1+ε)^{u_u}]/E_p[r]
+    (conditional on s_{1:t}) compounds the per-step errors along the paths."""
+    v.check_nonnegative("epsilon", epsilon)
+    for t, u in enumerate(exponents if isinstance(exponents, tuple) else [exponents]):
+        u = np.asarray(u, dtype=float)
+        if np.any(~np.isfinite(u) | (np.abs(u) > 1)):
+            raise ValueError(f"exponents{'' if model.is_markov else f'[{t}]'} must be in [-1, 1]")
+    le = float(np.log1p(epsilon))
+    if model.is_markov:
+        exponents = jnp.asarray(exponents, dtype=jnp.float64)
+        want = (model.T, model.sizes[0])
+        shifts = le * exponents
+    else:
+        exponents = tuple(jnp.asarray(u, dtype=jnp.float64) for u in exponents)
+        want = model.sizes[:-1]
+        shifts = tuple(le * u for u in exponents)
+    got = exponents.shape if model.is_markov else tuple(u.shape[0] for u in exponents)
+    if got != want or (not model.is_markov and any(u.ndim != 1 for u in exponents)):
+        raise ValueError(f"exponents must have shape {want} (per level, per node), got {got}")
+    _, (outs,) = sweep(_residual_backward, model, model.log_reward, (shifts,), reverse=True)
+    return Values(append(outs, model.log_reward))
+
+
+def majority_values(model: Process, epsilon: float) -> Values:
+    """`residual_values` on a `product_model` (state k = #ones) with u_t(k) = −sign(2k − t):
+    the PRM under-values a prefix with more ones than zeros by (1+ε) per step, over-values one
+    with fewer, and is exact-in-expectation on ties (Bellman error exactly ε for T ≥ 2)."""
+    if not model.is_markov:
+        raise ValueError("majority_values needs a product_model (Markov state = number of ones)")
+    T, S = model.T, model.sizes[0]
+    k, t = jnp.arange(S, dtype=jnp.float64), jnp.arange(T, dtype=jnp.float64)[:, None]
+    return residual_values(model, epsilon, -jnp.sign(2 * k - t))
