@@ -65,7 +65,7 @@ _LAMBDA0 = 1.0            # split of the Laplace axis: λ = ln u ≤ λ0 soft si
 _V_HI, _V_LO = math.log(40.0), -30.0   # window of v = ln x resolved numerically
 _SHARP = 1e-12            # t/ρ² below this: the step e^{−x} is exact (error O(t/ρ²))
 _MU_EDGES = np.array([-36.0, -22.0, -12.0, -6.0, -3.0, -1.0, 0.5, 2.0, 3.5, 5.0, 8.0])
-_LAM_OFFSETS = np.array([0.5, 1.5, 3.0, 6.0])
+_LAM_OFFSETS = np.array([0.5, 1.5, 3.0, 6.0, 12.0, 25.0, 50.0, 100.0, 250.0, 1000.0])
 _MIN_LOG_SURVIVAL = np.array([-1e-10, -1e-6, -1e-3, -0.05, -0.36, -0.9, -1.9, -3.5, -7.0,
                                -11.5, -18.0, -27.6, -39.0])
 _V_EDGES = np.array([_V_HI, 2.0, 0.5, -1.0, -3.0, -6.0, -12.0, -20.0, _V_LO])

@@ -25,7 +25,8 @@ def law_of(problem, reward):
 def test_k1_and_infinite_temperature_give_variance_plus_bias(problem, c):
     law = law_of(problem, solvable.KnobReward(c))
     expected = float(law.predictive_var + law.var_teacher)
-    for k, temperature in ((1.0, 2 * SIGMA**2), (1.0, 0.0), (37.0, jnp.inf)):
+    t_ten = 20.0 * float(law.predictive_var)  # T/(2 s̄²) = 10
+    for k, temperature in ((1.0, t_ten), (1.0, 0.0), (37.0, jnp.inf)):
         got = float(solvable.generalization_error(problem, solvable.KnobReward(c), k, temperature))
         assert got == pytest.approx(expected, rel=1e-9)
 
