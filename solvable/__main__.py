@@ -28,7 +28,7 @@ def main(argv=None) -> None:
     sigma = 1e-4
     problem = Problem(args.n, 10, sigma, 1e-3, teacher_norm2=40.0)
     temperature = 2 * sigma**2 * args.t
-    ks = np.unique(np.round(np.geomspace(1, 200, 400)))
+    ks = np.arange(1.0, 201.0)
     rows = {c: np.asarray(generalization_error(problem, KnobReward(c), ks, temperature)) / sigma**2
             for c in (0.0, args.c)}
     shown = [1, 2, 4, 8, 16, 32, 64, 128, 200]
