@@ -29,13 +29,13 @@ import importlib
 from .style import FigureOutput
 
 _FIGURES = {
-    "k_scaling": "k_scaling",
-    "best_of_k": "best_of_k",
-    "optimal_temperature": "optimal_temperature",
-    "phase_diagram": "phase_diagram",
-    "optimal_reward": "optimal_reward",
-    "compute_vs_data": "compute_vs_data",
-    "smc_particles": "smc_particles",
+    "k_scaling": "fig1_k_scaling",
+    "best_of_k": "fig2_best_of_k",
+    "optimal_temperature": "fig3_optimal_temperature",
+    "phase_diagram": "fig4_phase_diagram",
+    "optimal_reward": "fig5_optimal_reward",
+    "compute_vs_data": "fig6_compute_vs_data",
+    "smc_particles": "fig7_smc_particles",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import asymptotics, optimize
+from ..equivalents import offset_law
 from ..problem import KnobReward
 from . import style
 from ._common import expansion_t_star, by_size, exact_de, paper_problem, problem_params
@@ -40,7 +41,10 @@ def optimal_temperature(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15
             problem, reward, k, temps, order=2)) / sigma2
         opt = optimize.optimal_temperature_averaged(problem, reward, k)
         t_opt = float(opt.argmin) / (2 * sigma2)
-        if int(opt.boundary) != optimize.INTERIOR:  # T* = 0 or ∞: no star on a log axis
+        t_low = 10 * optimize.DEFAULT_T_RANGE[0] * 2 * float(offset_law(problem, reward)
+                                                             .predictive_var)
+        if int(opt.boundary) != optimize.INTERIOR or float(opt.argmin) <= t_low:
+            # T* = 0 or ∞ (or at the search range's lower end, t = 1e-4): no star on log axes
             t_opt = np.nan
         t_exp = float(expansion_t_star(problem, reward, k)) / (2 * sigma2)
         d_opt, d_exp = (float(v) / sigma2 for v in exact_de(
@@ -63,7 +67,9 @@ def optimal_temperature(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15
         summary[c] = (t_opt, t_exp, d_opt, d_exp)
 
         opt_k = optimize.optimal_temperature_averaged(problem, reward, ks)
-        interior = np.asarray(opt_k.boundary) == optimize.INTERIOR
+        # an argmin within 10x of the search range's lower end (t = 1e-4) is the T* = 0 end
+        interior = ((np.asarray(opt_k.boundary) == optimize.INTERIOR)
+                    & (np.asarray(opt_k.argmin) > t_low))
         t_opt_k = np.where(interior, np.asarray(opt_k.argmin) / (2 * sigma2), np.nan)
         t_exp_k = np.asarray(expansion_t_star(problem, reward, ks)) \
             / (2 * sigma2)

@@ -62,6 +62,7 @@ def compute_vs_data(size: str = "quick", seed: int = 0, *, powers=(1.0, 4.0, 16.
             levels = np.arange(np.floor(np.log10(delta.min() / sigma2)),
                                np.ceil(np.log10(delta.max() / sigma2)) + 0.01, 1.0)
             cl = ax.contour(ns, ks, np.log10(delta.T / sigma2), levels=levels, colors="grey",
+                            linestyles="solid",
                             linewidths=0.7)
             ax.clabel(cl, fmt=lambda v: rf"$10^{{{v:.0f}}}$", fontsize=7)
             ax.contourf(ns, ks, wins.T.astype(float), levels=[0.5, 1.5],

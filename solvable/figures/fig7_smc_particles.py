@@ -48,10 +48,11 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     series = [("poly", rf"SMC, $\varepsilon = {c:g}/T$", style.color(0)),
               ("const", rf"SMC, $\varepsilon = {epsilon:g}$", style.color(1))]
     for name, label, colr in series:
-        ax.plot(Ts_arr, col(f"N_{name}"), color=colr, marker="o", linestyle="-", linewidth=1.0,
-                label=label + " (measured)")
+        ax.plot(Ts_arr, col(f"N_{name}"), color=colr, marker="o", markersize=4, linestyle="-",
+                linewidth=1.0, label=label + " (measured)")
         style.line(ax, Ts_arr, col(f"bound_{name}"), "bound", c=colr, label="  its bound")
-    ax.plot(Ts_arr, col("N_rejection"), color=style.color(3), marker="^", linestyle="-",
+    ax.plot(Ts_arr, col("N_rejection"), color=style.color(3), marker="^", markersize=4,
+            linestyle="-",
             linewidth=1.0, label="rejection from p (exact)")
     style.line(ax, Ts_arr, col("bound_rejection"), "bound", c=style.color(3),
                label="  its bound")
@@ -60,8 +61,8 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     ax.set_ylabel(rf"particles / proposals N for TV $\leq$ {tv:g}")
     ax.set_title("Cost of sampling π against T")
     ax.legend(loc="upper left", fontsize=6.8)
-    ax.text(0.98, 0.03, f"best-of-N never reaches TV {tv:g}:\nTV = {best_of_tv[-1]:.2f} at "
-            f"N = {n_max}, T = {Ts[-1]}", transform=ax.transAxes, ha="right", va="bottom",
+    ax.text(0.98, 0.45, f"best-of-N never reaches TV {tv:g}:\nTV = {best_of_tv[-1]:.2f} at "
+            f"N = {n_max}, T = {Ts[-1]}", transform=ax.transAxes, ha="right", va="center",
             fontsize=6.8, color=style.color(2))
 
     # right: single guided particle, exact TV against 2tε

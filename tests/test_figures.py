@@ -1,0 +1,285 @@
+"""paper_repro.py and the figure functions: files, manifest, and agreement with the theory.
+
+Every figure runs through ``paper_repro.main(["--tiny", "--only", NAME, ...])`` in-process;
+the written CSV is then checked against the theory functions it claims to plot (exact DE,
+expansions, slopes), and the simulated columns against the DE by a z-score test. The
+committed quick-mode data in ``figures/`` are checked the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import solvable  # noqa: F401  (float64)
+from solvable.average import generalization_error
+from solvable.problem import KnobReward
+from solvable.figures import FIGURES
+from solvable.figures._common import paper_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGMA2 = 1e-8
+
+
+def _load_repro():
+    spec = importlib.util.spec_from_file_location("paper_repro", ROOT / "paper_repro.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+repro = _load_repro()
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("figures_tiny")
+
+
+_made = {}
+
+
+def make(name, out):
+    """Run paper_repro for one figure at the tiny size (once per test session)."""
+    if name not in _made:
+        assert repro.main(["--tiny", "--only", name, "--out", str(out)]) == 0
+        _made[name] = out
+    out = _made[name]
+    manifest = json.loads((out / "manifest.json").read_text())
+    return repro.read_csv(out / f"{name}.csv"), manifest["figures"][name], manifest
+
+
+def _rows(cols, **where):
+    mask = np.ones(len(next(iter(cols.values()))), bool)
+    for key, value in where.items():
+        col = cols[key]
+        mask &= (col == value) if col.dtype == object else np.isclose(col, value)
+    return {k: v[mask] for k, v in cols.items()}
+
+
+def _z_scores(cols, group_key):
+    """(simulation − exact DE)/stderr at every simulated point; the DE is the CSV's exact
+    column at the same k (which the tests check against `generalization_error`)."""
+    zs = []
+    for g in np.unique(cols[group_key][~np.isnan(cols[group_key])]):
+        sim = _rows(cols, curve="simulation", **{group_key: g})
+        ex = _rows(cols, curve="exact_de", **{group_key: g})
+        idx = np.searchsorted(ex["k"], sim["k"])
+        assert np.array_equal(ex["k"][idx], sim["k"])
+        zs.append((sim["delta_over_sigma2"] - ex["delta_over_sigma2"][idx])
+                  / sim["stderr_over_sigma2"])
+    return np.concatenate(zs)
+
+
+def _check_exact_column(cols, group_key, make_args, picks=(0, -1)):
+    """The CSV's exact DE column equals `generalization_error` at a few points."""
+    for g in np.unique(cols[group_key][~np.isnan(cols[group_key])])[[0, -1]]:
+        ex = _rows(cols, curve="exact_de", **{group_key: g})
+        problem, reward, temp = make_args(g)
+        ks = ex["k"][list(picks)]
+        de = np.asarray(generalization_error(problem, reward, ks, temp)) / SIGMA2
+        np.testing.assert_allclose(ex["delta_over_sigma2"][list(picks)], de, rtol=1e-9)
+
+
+def _k_scaling_args(c):
+    return paper_problem(), KnobReward(c), 20 * SIGMA2
+
+
+def _best_of_k_args(n):
+    return paper_problem(n=n), KnobReward(0.0), 0.0
+
+
+# --- the command line ---------------------------------------------------------------------
+
+def test_list_and_unknown(capsys, tmp_path):
+    assert repro.main(["--list"]) == 0
+    out = capsys.readouterr().out
+    for name in FIGURES:
+        assert name in out
+    assert repro.main(["--tiny", "--only", "no_such_figure", "--out", str(tmp_path)]) == 2
+
+
+def test_parser_sizes():
+    p = repro.build_parser()
+    assert p.parse_args([]).size == "quick"
+    assert p.parse_args(["--full"]).size == "full"
+    assert p.parse_args(["--tiny"]).size == "tiny"
+    assert p.parse_args(["--size", "tiny"]).size == "tiny"
+    assert p.parse_args(["--only", "a", "--only", "b"]).only == ["a", "b"]
+    with pytest.raises(SystemExit):
+        p.parse_args(["--full", "--tiny"])
+
+
+def test_csv_roundtrip(tmp_path):
+    cols = {"x": np.array([1.0, np.nan, 1e-300]), "s": np.array(["a", "b", "c"], dtype=object)}
+    repro.write_csv(tmp_path / "t.csv", cols)
+    back = repro.read_csv(tmp_path / "t.csv")
+    np.testing.assert_array_equal(back["x"], cols["x"])
+    assert list(back["s"]) == ["a", "b", "c"]
+
+
+# --- every figure at the tiny size --------------------------------------------------------
+
+# figures whose tiny run is dominated by compiling the optimizers (tens of seconds each)
+_HEAVY = {"optimal_temperature", "phase_diagram", "optimal_reward"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in _HEAVY else n
+                                  for n in FIGURES])
+def test_figure_files_and_manifest(name, tiny_dir):
+    cols, entry, manifest = make(name, tiny_dir)
+    for ext in ("png", "pdf", "csv"):
+        path = tiny_dir / f"{name}.{ext}"
+        assert path.exists() and path.stat().st_size > 0, path
+    assert (tiny_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tiny_dir / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert entry["size"] == "tiny" and entry["seed"] == 0
+    assert entry["runtime_s"] > 0 and entry["rows"] == len(next(iter(cols.values())))
+    for key in ("params", "versions", "device", "files", "notes"):
+        assert key in entry
+    assert entry["versions"]["jax"] and entry["device"]["platform"]
+    numeric = {k: v for k, v in cols.items() if v.dtype != object}
+    assert numeric
+    for key, v in numeric.items():
+        v = v[~np.isnan(v)]
+        if key in ("k_star", "k"):  # k* = ∞: δ decreasing in k (k = ∞: the k → ∞ limit)
+            v = v[~np.isposinf(v)]
+        assert np.isfinite(v).all(), key
+
+
+def test_k_scaling_matches_theory(tiny_dir):
+    from solvable.asymptotics import high_temperature_expansion_averaged
+
+    cols, entry, _ = make("k_scaling", tiny_dir)
+    problem = paper_problem()
+    _check_exact_column(cols, "c", _k_scaling_args, picks=(0, 9, 98))
+    for c in (5.0, 15.0):
+        assert len(_rows(cols, curve="exact_de", c=c)["k"]) == 99
+        hte = _rows(cols, curve="expansion", c=c)
+        want = high_temperature_expansion_averaged(problem, KnobReward(c), hte["k"],
+                                                   20 * SIGMA2, order=2)
+        np.testing.assert_allclose(hte["delta_over_sigma2"], np.asarray(want) / SIGMA2,
+                                   rtol=1e-9)
+    z = _z_scores(cols, "c")
+    assert np.all(np.abs(z) < 4.5), z
+    assert entry["params"]["t_over_2sigma2"] == 10.0
+
+
+def test_best_of_k_matches_theory(tiny_dir):
+    from solvable.asymptotics import best_of_k_asymptote_averaged
+
+    cols, _, _ = make("best_of_k", tiny_dir)
+    _check_exact_column(cols, "n", _best_of_k_args)
+    for n in (1e4, 3e4):
+        law = _rows(cols, curve="extreme_value_law", n=n)
+        want = best_of_k_asymptote_averaged(paper_problem(n=n), law["k"])
+        np.testing.assert_allclose(law["delta_over_sigma2"], np.asarray(want) / SIGMA2,
+                                   rtol=1e-9)
+    inset = _rows(cols, curve="inset_exact_de")
+    assert inset["log_slope"][-1] == pytest.approx(-2.0, abs=0.01)
+    z = _z_scores(cols, "n")
+    assert np.all(np.abs(z) < 4.5), z
+
+
+def test_compute_vs_data_slopes(tiny_dir):
+    from solvable.asymptotics import scaling_slopes
+
+    cols, entry, _ = make("compute_vs_data", tiny_dir)
+    p = 4.0
+    block = _rows(cols, teacher_power=p)
+    ns, ks = np.unique(block["n"]), np.unique(block["k"])
+    i, j = len(ns) // 2, len(ks) // 2
+    row = _rows(block, n=ns[i], k=ks[j])
+    problem = paper_problem(n=ns[i], teacher_norm2=p * 10)
+    de = float(generalization_error(problem, KnobReward(0.0), ks[j], 0.0))
+    assert row["delta_over_sigma2"][0] == pytest.approx(de / SIGMA2, rel=1e-8)
+    slopes = scaling_slopes(problem, KnobReward(0.0), ks[j], 0.0)
+    # finite differences on the tiny grid (log-spacing ~0.5) against autodiff
+    assert row["gain_per_log_k"][0] == pytest.approx(-float(slopes.k), rel=0.1, abs=0.05)
+    assert row["gain_per_log_n"][0] == pytest.approx(-float(slopes.n), rel=0.1, abs=0.05)
+    shares = [np.mean(_rows(cols, teacher_power=q)["inference_wins"])
+              for q in entry["params"]["teacher_powers"]]
+    assert shares == sorted(shares, reverse=True)  # harder task: inference wins less
+
+
+def test_smc_particles_data(tiny_dir):
+    cols, _, _ = make("smc_particles", tiny_dir)
+    part = _rows(cols, panel="particles")
+    # measured particle counts never exceed the sufficient-N bound
+    for name in ("poly", "const"):
+        ok = np.isfinite(part[f"N_{name}"])
+        assert np.all(part[f"N_{name}"][ok] <= part[f"bound_{name}"][ok])
+    guided = _rows(cols, panel="guided_tv")
+    assert np.all(guided["tv"] <= guided["bound"] + 1e-12)
+
+
+# --- the committed quick-mode figures -----------------------------------------------------
+
+QUICK = ROOT / "figures"
+
+
+def _quick(name):
+    path = QUICK / f"{name}.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not generated")
+    manifest = json.loads((QUICK / "manifest.json").read_text())
+    return repro.read_csv(path), manifest["figures"][name]
+
+
+@pytest.mark.parametrize("name,group,args", [("k_scaling", "c", _k_scaling_args),
+                                             ("best_of_k", "n", _best_of_k_args)])
+def test_quick_simulation_within_error_bars(name, group, args):
+    cols, entry = _quick(name)
+    assert entry["size"] == "quick"
+    _check_exact_column(cols, group, args, picks=(0,))
+    z = _z_scores(cols, group)
+    assert np.all(np.abs(z) < 4.5), z
+    # the errors are honest: the mean square z-score is O(1)
+    assert np.mean(z**2) < 3.0, np.mean(z**2)
+    assert math.isclose(np.mean(z), 0.0, abs_tol=4.0 / math.sqrt(len(z)) + 0.5)
+
+
+def test_quick_manifest_complete():
+    if not (QUICK / "manifest.json").exists():
+        pytest.skip("figures/ not generated")
+    manifest = json.loads((QUICK / "manifest.json").read_text())
+    assert set(FIGURES) <= set(manifest["figures"])
+    for name, entry in manifest["figures"].items():
+        for ext in ("png", "pdf", "csv"):
+            assert (QUICK / entry["files"][ext]).exists()
+
+
+def test_quick_optimal_temperature_is_a_minimum():
+    cols, _ = _quick("optimal_temperature")
+    for c in np.unique(cols["c"]):
+        best = _rows(cols, curve="exact_optimum", c=c)["delta_over_sigma2"]
+        curve = _rows(cols, curve="exact_de", c=c)["delta_over_sigma2"]
+        t_star = _rows(cols, curve="expansion_t_star", c=c)
+        if np.isfinite(best[0]):
+            assert best[0] <= curve.min() * (1 + 1e-6)
+            assert best[0] <= t_star["delta_over_sigma2"][0] * (1 + 1e-9)
+
+
+def test_quick_optimal_reward_limits():
+    cols, _ = _quick("optimal_reward")
+    opt = _rows(cols, panel="delta_vs_c", curve="optimum")
+    curve = _rows(cols, panel="delta_vs_c", curve="")
+    assert opt["delta_over_sigma2"][0] <= curve["delta_over_sigma2"].min() * (1 + 1e-6)
+    assert opt["c"][0] > 5  # the best judge is not the teacher
+    big_k = _rows(cols, panel="c_star_vs_t", curve="exact_de", k=256.0)
+    ok = np.isfinite(big_k["c"]) & (big_k["t"] > 2)
+    np.testing.assert_allclose(big_k["c"][ok], big_k["t"][ok], rtol=0.15)
+
+
+def test_quick_phase_diagram_consistent():
+    cols, entry = _quick("phase_diagram")
+    assert entry["params"]["tail_sign_agrees_with_exact_k_star"] >= 0.9
+    grid = _rows(cols, curve="exact_k_star")
+    assert np.all((grid["k_star"] >= 1) | np.isnan(grid["k_star"]))
+    # the teacher (c = 0) never has a finite optimal k: more samples always help
+    assert not np.any(grid["finite_optimum"][grid["c"] == 0])
