@@ -96,15 +96,23 @@ def _panels(edges, rule):
     return nodes.reshape(nodes.shape[:-2] + (-1,)), weights.reshape(weights.shape[:-2] + (-1,))
 
 
+def _safe_sqrt(x):
+    """√max(x, 0) with a finite derivative where x ≤ 0 (plain √ at 0 gives 0 · ∞ = NaN in grads)."""
+    pos = x > 0.0
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), 0.0)
+
+
 def _log_phi(x):
     return -0.5 * x * x - _LOG_SQRT2PI
 
 
 def _log_folded_cdf(r, a):
     """log P(|z| ≤ r), z ~ N(a, 1), a ≥ 0, accurate for tiny r and large a."""
+    pos = r > 0.0
+    r = jnp.where(pos, r, 1.0)  # log 0 at r = 0 would give a NaN derivative (∞ · 0)
     hi = log_ndtr(r - a)
     lo = log_ndtr(-r - a)
-    return hi + jnp.log(-jnp.expm1(jnp.minimum(lo - hi, 0.0)))
+    return jnp.where(pos, hi + jnp.log(-jnp.expm1(jnp.minimum(lo - hi, 0.0))), -jnp.inf)
 
 
 def _log_mills(alpha):
@@ -186,7 +194,7 @@ def _quantile_radii(k, a):
 
 def _hard_side(k, t, a, c, tpos):
     """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) (all of δ at t = 0)."""
-    rho0 = jnp.sqrt(2.0 * t * _LAMBDA0)
+    rho0 = _safe_sqrt(2.0 * t * _LAMBDA0)
     q = jax.lax.stop_gradient(_quantile_radii(k, a))
     rho_end = jnp.maximum(jax.lax.stop_gradient(jnp.sqrt(q[-1] ** 2 + 10.0 * t)), rho0)
     lam_r = jnp.sqrt(2.0 * t * (_LAMBDA0 + jnp.asarray(_LAM_OFFSETS)))
@@ -202,7 +210,7 @@ def _hard_side(k, t, a, c, tpos):
     t_s = jnp.where(sharp, 1.0, t)                             # safe t for the smooth branch
     rho_s = jnp.where(sharp, 1.0, rho)
     lam = rho_s * rho_s / (2.0 * t_s)
-    r_top = jnp.sqrt(jnp.maximum(rho_s * rho_s - 2.0 * t_s * _V_HI, 0.0))
+    r_top = _safe_sqrt(rho_s * rho_s - 2.0 * t_s * _V_HI)
     r_low = jnp.sqrt(rho_s * rho_s - 2.0 * t_s * _V_LO)
     v_r = jnp.sqrt(jnp.maximum(rho_s[:, None] ** 2 - 2.0 * t_s[:, None] * jnp.asarray(_V_EDGES), 0.0))
     d_r = a + jnp.asarray(_D_EDGES)
@@ -243,7 +251,33 @@ def _delta(k, t, b, a):
 
 
 
-_delta_vec = jnp.vectorize(_delta)
+_CHUNK = 256  # points evaluated together: bounds memory to ~0.5 GB whatever the input size
+_delta_block = jax.jit(jax.vmap(_delta))
+
+
+def _delta_vec(k, t, b, a):
+    """Broadcast (k, t, b, a) and evaluate `_delta` point by point, vectorised.
+
+    Concrete inputs go through one jit-compiled block function, padded to a power of two (≤
+    `_CHUNK`) or cut into blocks of `_CHUNK` points, so that few shapes are ever compiled and
+    memory stays bounded. Traced inputs (inside the caller's jit/grad/vmap) use `lax.map` in
+    batches of `_CHUNK`.
+    """
+    k, t, b, a = jnp.broadcast_arrays(k, t, b, a)
+    shape = k.shape
+    flat = [x.reshape(-1) for x in (k, t, b, a)]
+    n = flat[0].size
+    if n == 0:
+        return jnp.zeros(shape)
+    if any(isinstance(x, jax.core.Tracer) for x in flat):
+        if n <= _CHUNK:
+            return jax.vmap(_delta)(*flat).reshape(shape)
+        return jax.lax.map(lambda p: _delta(*p), tuple(flat), batch_size=_CHUNK).reshape(shape)
+    size = max(8, 1 << (n - 1).bit_length()) if n <= _CHUNK else _CHUNK
+    pad = (-n) % size
+    flat = [jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,))]) for x in flat]
+    blocks = [_delta_block(*(x[i:i + size] for x in flat)) for i in range(0, n + pad, size)]
+    return jnp.concatenate(blocks)[:n].reshape(shape)
 
 
 def selection_error_normalized(k, t, b, a):
