@@ -83,7 +83,7 @@ def _check_exact_column(cols, group_key, make_args, picks=(0, -1)):
         problem, reward, temp = make_args(g)
         ks = ex["k"][list(picks)]
         de = np.asarray(generalization_error(problem, reward, ks, temp)) / SIGMA2
-        np.testing.assert_allclose(ex["delta_over_sigma2"][list(picks)], de, rtol=1e-9)
+        np.testing.assert_allclose(ex["delta_over_sigma2"][list(picks)], de, rtol=1e-7)
 
 
 def _k_scaling_args(c):
@@ -147,8 +147,8 @@ def test_figure_files_and_manifest(name, tiny_dir):
     assert numeric
     for key, v in numeric.items():
         v = v[~np.isnan(v)]
-        if key in ("k_star", "k"):  # k* = ∞: δ decreasing in k (k = ∞: the k → ∞ limit)
-            v = v[~np.isposinf(v)]
+        if key in ("k_star", "k") or key.startswith(("N_", "loose_", "bound_")):
+            v = v[~np.isposinf(v)]  # k* = ∞ (δ decreasing), N = ∞ (target not reached)
         assert np.isfinite(v).all(), key
 
 
@@ -164,9 +164,9 @@ def test_k_scaling_matches_theory(tiny_dir):
         want = high_temperature_expansion_averaged(problem, KnobReward(c), hte["k"],
                                                    20 * SIGMA2, order=2)
         np.testing.assert_allclose(hte["delta_over_sigma2"], np.asarray(want) / SIGMA2,
-                                   rtol=1e-9)
+                                   rtol=1e-7)
     z = _z_scores(cols, "c")
-    assert np.all(np.abs(z) < 4.5), z
+    assert np.all(np.abs(z) < 6.0), z  # tiny: 6 trials, a t-distribution with 5 dof
     assert entry["params"]["t_over_2sigma2"] == 10.0
 
 
@@ -179,11 +179,11 @@ def test_best_of_k_matches_theory(tiny_dir):
         law = _rows(cols, curve="extreme_value_law", n=n)
         want = best_of_k_asymptote_averaged(paper_problem(n=n), law["k"])
         np.testing.assert_allclose(law["delta_over_sigma2"], np.asarray(want) / SIGMA2,
-                                   rtol=1e-9)
+                                   rtol=1e-7)
     inset = _rows(cols, curve="inset_exact_de")
     assert inset["log_slope"][-1] == pytest.approx(-2.0, abs=0.01)
     z = _z_scores(cols, "n")
-    assert np.all(np.abs(z) < 4.5), z
+    assert np.all(np.abs(z) < 6.0), z
 
 
 def test_compute_vs_data_slopes(tiny_dir):
@@ -238,7 +238,8 @@ def test_quick_simulation_within_error_bars(name, group, args):
     assert entry["size"] == "quick"
     _check_exact_column(cols, group, args, picks=(0,))
     z = _z_scores(cols, group)
-    assert np.all(np.abs(z) < 4.5), z
+    # stderr from 10 per-trial means: z follows a t-distribution with 9 dof
+    assert np.all(np.abs(z) < 5.0), z
     # the errors are honest: the mean square z-score is O(1)
     assert np.mean(z**2) < 3.0, np.mean(z**2)
     assert math.isclose(np.mean(z), 0.0, abs_tol=4.0 / math.sqrt(len(z)) + 0.5)

@@ -87,3 +87,14 @@ def expansion_threshold(problem, reward):
     non-increasing in k (`asymptotics.expansion_optimal_k` with averaged coefficients)."""
     c1, c2, s2 = _averaged_c1_c2(problem, reward)
     return 2.0 * s2 * 3.0 * c2 / c1
+
+
+def simulated(problem, reward, ks, temperature, n_test, trials, seed):
+    """δ/σ² and its standard error from `solvable.simulate.simulate` (finite model; the
+    error bar is the spread of the per-trial means over √trials)."""
+    from ..simulate import simulate
+
+    sim = simulate(problem, reward, ks, temperature, n_test=n_test, trials=trials, seed=seed,
+                   compute_theory=False)
+    sigma2 = float(problem.sigma) ** 2
+    return np.asarray(sim.mean) / sigma2, np.asarray(sim.stderr) / sigma2

@@ -6,9 +6,9 @@ import numpy as np
 
 from .. import asymptotics
 from ..problem import KnobReward
-from ..simulate import simulate
 from . import style
-from ._common import by_size, exact_de, fmt_count, paper_problem, problem_params
+from ._common import (by_size, exact_de, fmt_count, paper_problem, problem_params,
+                      simulated)
 
 
 @style.styled
@@ -23,7 +23,7 @@ def k_scaling(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15.0), t_sig
     simulation uses a subset of k (every ``k_step``) at reduced sizes.
     """
     style.check_size(size)
-    n_test, trials, k_step = by_size(size, (2000, 2, 14), (10000, 8, 7), (1_000_000, 100, 1))
+    n_test, trials, k_step = by_size(size, (1000, 6, 14), (8000, 10, 7), (1_000_000, 100, 1))
     problem = paper_problem()
     sigma2 = float(problem.sigma) ** 2
     temperature = 2.0 * sigma2 * t_sigma
@@ -38,10 +38,7 @@ def k_scaling(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15.0), t_sig
         exact = np.asarray(exact_de(problem, reward, ks, temperature)) / sigma2
         expan = np.asarray(asymptotics.high_temperature_expansion_averaged(
             problem, reward, ks, temperature, order=2)) / sigma2
-        sim = simulate(problem, reward, ks_sim, temperature, n_test=n_test, trials=trials,
-                       seed=seed + i, compute_theory=False)
-        sim_mean = np.asarray(sim.mean) / sigma2
-        sim_err = np.asarray(sim.stderr) / sigma2
+        sim_mean, sim_err = simulated(problem, reward, ks_sim, temperature, n_test, trials, seed + i)
         style.line(ax, ks, exact, "exact", c=col)
         style.line(ax, ks, expan, "expansion", c=col)
         style.errorbar(ax, ks_sim, sim_mean, sim_err, c=col)

@@ -6,9 +6,9 @@ import numpy as np
 
 from .. import asymptotics
 from ..problem import KnobReward
-from ..simulate import simulate
 from . import style
-from ._common import by_size, exact_de, fmt_count, paper_problem, problem_params
+from ._common import (by_size, exact_de, fmt_count, paper_problem, problem_params,
+                      simulated)
 
 
 @style.styled
@@ -22,7 +22,7 @@ def best_of_k(size: str = "quick", seed: int = 0, *, ns=(1e4, 1.5e4, 2e4, 2.5e4,
     inset shows the exact DE over k = 2..10⁴ on log-log axes against slope −2.
     """
     style.check_size(size)
-    n_test, trials, k_step = by_size(size, (2000, 2, 50), (4000, 4, 15), (1_000_000, 100, 1))
+    n_test, trials, k_step = by_size(size, (1000, 6, 50), (1600, 10, 15), (1_000_000, 100, 1))
     line_step = by_size(size, 10, 3, 1)
     reward = KnobReward(0.0)
     ks = np.unique(np.r_[np.arange(k_min, k_max + 1, line_step), k_max]).astype(float)
@@ -37,10 +37,7 @@ def best_of_k(size: str = "quick", seed: int = 0, *, ns=(1e4, 1.5e4, 2e4, 2.5e4,
         col = style.color(i)
         exact = np.asarray(exact_de(problem, reward, ks, 0.0)) / sigma2
         law = np.asarray(asymptotics.best_of_k_asymptote_averaged(problem, ks)) / sigma2
-        sim = simulate(problem, reward, ks_sim, 0.0, n_test=n_test, trials=trials,
-                       seed=seed + i, compute_theory=False)
-        sim_mean = np.asarray(sim.mean) / sigma2
-        sim_err = np.asarray(sim.stderr) / sigma2
+        sim_mean, sim_err = simulated(problem, reward, ks_sim, 0.0, n_test, trials, seed + i)
         style.line(ax, ks, exact, "exact", c=col)
         style.line(ax, ks, law, "expansion", c=col)
         style.errorbar(ax, ks_sim, sim_mean, sim_err, c=col)

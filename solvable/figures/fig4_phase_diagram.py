@@ -9,7 +9,7 @@ from ..average import hermite_rule
 from ..equivalents import offset_law
 from ..problem import KnobReward
 from . import style
-from ._common import expansion_threshold, by_size, paper_problem, problem_params
+from ._common import by_size, expansion_threshold, paper_problem, problem_params
 
 
 def tail_coefficient(problem, c, temperature, *, nodes: int = 64):
