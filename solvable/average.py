@@ -4,11 +4,13 @@
 
 where δ̂ is the exact pointwise selection error of `solvable.selection` in units of s̄² and
 (Δ_T, Δ_R) = (m − μ_T, m − μ_R) is the offsets' Gaussian law of `solvable.offset_law`.
-The expectation is taken by Gauss–Hermite quadrature: one-dimensional when Δ_R is a multiple of
-Δ_T (the knob reward), a two-dimensional product rule otherwise (using the sign symmetry
-δ̂(k, t, −b, −a) = δ̂(k, t, b, a) to halve the nodes). The integrand is analytic in the offsets
-and grows only polynomially, so the rule converges geometrically; tests compare against a rule
-of four times the size and against exact limits.
+The expectation is one-dimensional when Δ_R is a multiple of Δ_T (the knob reward) and
+two-dimensional otherwise (the reward offset outside, the teacher offset given it inside, by
+Gauss–Hermite). Using the sign symmetry δ̂(k, t, −b, −a) = δ̂(k, t, b, a) the outer variable runs
+over a half-line, by composite Gauss–Legendre panels whose edges include the points where
+|Δ_R|/s̄ crosses the scales on which δ̂ changes (a wide reward-offset law would otherwise hide
+δ̂'s features near Δ_R = 0 between Gauss–Hermite nodes). Tests compare against rules of twice
+the size and against exact limits.
 
 Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
 Inference-Time Scaling", arXiv 2512.19905.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -29,8 +32,8 @@ from .selection import selection_error_normalized
 
 __all__ = ["generalization_error", "average_over_offsets", "hermite_rule"]
 
-DEFAULT_NODES_1D = 64
-DEFAULT_NODES_2D = 40
+DEFAULT_NODES_1D = 8   # Gauss–Legendre nodes per panel of the half-line rule
+DEFAULT_NODES_2D = 24  # Gauss–Hermite nodes of the conditional teacher offset
 
 
 @lru_cache(maxsize=None)
@@ -40,28 +43,63 @@ def hermite_rule(n: int):
     return np.sqrt(2.0) * x, w / np.sqrt(np.pi)
 
 
+@lru_cache(maxsize=None)
+def _legendre(n: int):
+    x, w = np.polynomial.legendre.leggauss(n)
+    return (x + 1.0) / 2.0, w / 2.0
+
+
+# panel edges of the half-line ξ ≥ 0 for the Gaussian itself, and the offsets a/s̄ at which the
+# pointwise error has its features (the selection switches where μ_R enters the predictive)
+_XI_EDGES = np.array([0.0, 1.0, 2.0, 3.5, 5.5, 8.0, 12.0])
+_A_FEATURES = np.array([0.5, 1.5, 3.0, 6.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0])
+
+
+def _half_line_rule(scale, n: int):
+    """Nodes/weights on ξ ∈ [0, 12] for 2·E[f(ξ); ξ > 0], ξ ~ N(0, 1), with extra panel edges
+    where |a|/s̄ = scale·ξ crosses the pointwise error's features (a fixed number of nodes).
+
+    When the reward offset's spread is much wider than s̄, the pointwise error changes on a scale
+    s̄ ≪ its Gaussian width around a = 0, which a Gauss–Hermite rule on the Gaussian scale
+    cannot see; composite Gauss–Legendre panels with those edges can.
+    """
+    feat = jax.lax.stop_gradient(jnp.asarray(_A_FEATURES) / jnp.maximum(scale, 1e-300)[..., None])
+    edges = jnp.sort(jnp.concatenate(
+        [jnp.broadcast_to(jnp.asarray(_XI_EDGES), feat.shape[:-1] + _XI_EDGES.shape),
+         jnp.clip(feat, 0.0, 12.0)], axis=-1), axis=-1)
+    x, w = _legendre(n)
+    lo, hi = edges[..., :-1, None], edges[..., 1:, None]
+    xi = (lo + (hi - lo) * x).reshape(edges.shape[:-1] + (-1,))
+    wt = ((hi - lo) * w).reshape(edges.shape[:-1] + (-1,))
+    return xi, 2.0 * wt * jnp.exp(-0.5 * xi * xi) / np.sqrt(2.0 * np.pi)
+
+
 def _offset_nodes(law: OffsetLaw, nodes_1d: int, nodes_2d: int):
-    """Quadrature nodes (Δ_T, Δ_R) with weights, on a trailing axis."""
-    sd_t = jnp.sqrt(law.var_teacher)
+    """Quadrature nodes (Δ_T, Δ_R) with weights, on a trailing axis.
+
+    δ̂ is even under (b, a) → (−b, −a), so the rules cover half of the plane and double. Rank one
+    (Δ_R = g Δ_T): one dimension, ξ ≥ 0 with panels. Otherwise the reward offset's marginal
+    (ξ₂ ≥ 0, panels) is outside and the teacher offset given it (Gauss–Hermite) inside.
+    """
+    s = jnp.sqrt(law.predictive_var)
     if law.rank_one:
-        xi, w = hermite_rule(nodes_1d)
+        sd_t = jnp.sqrt(law.var_teacher)
         ratio = law.cov / jnp.where(law.var_teacher > 0, law.var_teacher, 1.0)
-        half = xi >= 0  # δ̂ is even under (b, a) → (−b, −a): fold the rule onto ξ ≥ 0
-        xi, w = xi[half], np.where(xi[half] > 0, 2.0 * w[half], w[half])
+        xi, w = _half_line_rule(jnp.abs(ratio) * sd_t / s, nodes_1d)
         delta_t = sd_t[..., None] * xi
-        return delta_t, ratio[..., None] * delta_t, jnp.asarray(w)
-    xi, w = hermite_rule(nodes_2d)
-    x1, x2 = (a.ravel() for a in np.meshgrid(xi, xi, indexing="ij"))
-    ww = np.outer(w, w).ravel()
-    keep = (x1 > 0) | ((x1 == 0) & (x2 >= 0))
-    ww = np.where((x1 == 0) & (x2 == 0), ww, 2.0 * ww)[keep]
-    x1, x2 = x1[keep], x2[keep]
-    safe_t = jnp.where(law.var_teacher > 0, sd_t, 1.0)
-    loading = jnp.where(law.var_teacher > 0, law.cov / safe_t, 0.0)
-    resid = jnp.sqrt(jnp.clip(law.var_reward - loading**2, 0.0, None))
-    delta_t = sd_t[..., None] * x1
-    delta_r = loading[..., None] * x1 + resid[..., None] * x2
-    return delta_t, delta_r, jnp.asarray(ww)
+        return delta_t, ratio[..., None] * delta_t, w
+    sd_r = jnp.sqrt(law.var_reward)
+    xi2, w2 = _half_line_rule(sd_r / s, nodes_1d)
+    xi1, w1 = hermite_rule(nodes_2d)
+    safe_r = jnp.where(law.var_reward > 0, law.var_reward, 1.0)
+    beta = jnp.where(law.var_reward > 0, law.cov / safe_r, 0.0)
+    cond_sd = jnp.sqrt(jnp.clip(law.var_teacher - beta * law.cov, 0.0, None))
+    delta_r = (sd_r[..., None] * xi2)[..., :, None]
+    delta_t = beta[..., None, None] * delta_r + cond_sd[..., None, None] * xi1
+    weights = w2[..., :, None] * jnp.asarray(w1)
+    shape = delta_t.shape[:-2] + (-1,)
+    return (delta_t.reshape(shape), jnp.broadcast_to(delta_r, delta_t.shape).reshape(shape),
+            weights.reshape(shape))
 
 
 def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFAULT_NODES_1D,
