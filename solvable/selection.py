@@ -49,6 +49,8 @@ tested in tests/test_selection.py; speed is measured in benchmarks/bench_selecti
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -70,7 +72,7 @@ _MIN_LOG_SURVIVAL = np.array([-1e-10, -1e-6, -1e-3, -0.05, -0.36, -0.9, -1.9, -3
                                -11.5, -18.0, -27.6, -39.0])
 _V_EDGES = np.array([_V_HI, 2.0, 0.5, -1.0, -3.0, -6.0, -12.0, -20.0, _V_LO])
 _D_EDGES = np.array([-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0])
-_BISECT = 40
+_BISECT = 20
 
 
 def _gl(n):
@@ -83,7 +85,7 @@ def _gh(n):
     return x, w / math.sqrt(2.0 * math.pi)
 
 
-_GLA, _GLB, _GLI = _gl(8), _gl(8), _gl(8)  # soft-side λ, hard-side ρ, inner r panels
+_GLA, _GLB, _GLI = _gl(10), _gl(6), _gl(8)  # soft-side λ, hard-side ρ, inner r panels
 _GH = _gh(64)  # tilted Gauss–Hermite rule of the soft side
 
 
@@ -192,14 +194,32 @@ def _quantile_radii(k, a):
     return jnp.exp(0.5 * (lo + hi))
 
 
-def _hard_side(k, t, a, c, tpos):
-    """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) (all of δ at t = 0)."""
+def _hard_edges(k, t, a):
+    """Sorted edges of the hard side's ρ-panels: ρ0 = √(2tλ0), the T = 0 race quantiles, a few
+    λ-values, and an end radius. Panels that the clipping collapses have zero width."""
     rho0 = _safe_sqrt(2.0 * t * _LAMBDA0)
     q = jax.lax.stop_gradient(_quantile_radii(k, a))
     rho_end = jnp.maximum(jax.lax.stop_gradient(jnp.sqrt(q[-1] ** 2 + 10.0 * t)), rho0)
     lam_r = jnp.sqrt(2.0 * t * (_LAMBDA0 + jnp.asarray(_LAM_OFFSETS)))
     inner = jax.lax.stop_gradient(jnp.concatenate([q, lam_r]))
-    edges = jnp.concatenate([rho0[None], jnp.sort(jnp.clip(inner, rho0, rho_end)), rho_end[None]])
+    return jnp.concatenate([rho0[None], jnp.sort(jnp.clip(inner, rho0, rho_end)), rho_end[None]])
+
+
+def _compact(edges, panels):
+    """The first `panels` + 1 distinct values of sorted `edges`, padded with the last edge.
+
+    Zero-width panels contribute nothing, so dropping them leaves the rule unchanged as long as
+    at most `panels` panels have positive width (the caller picks the budget to ensure it).
+    """
+    keep = jnp.concatenate([jnp.ones((1,), bool), jax.lax.stop_gradient(jnp.diff(edges)) > 0.0])
+    order = jnp.argsort(~keep, stable=True)[: panels + 1]
+    count = jnp.sum(keep)
+    return jnp.where(jnp.arange(panels + 1) < count, edges[order], edges[-1])
+
+
+def _hard_side(k, t, a, c, edges):
+    """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) (all of δ at t = 0), on ρ-panels with
+    the given `edges` (see `_hard_edges`)."""
     rho, wr = _panels(edges, _GLB)                             # (NB,)
 
     # exact step limit (t/ρ² tiny): M = F(ρ), B·dλ/dρ = h(ρ)
@@ -209,10 +229,11 @@ def _hard_side(k, t, a, c, tpos):
     sharp = t <= _SHARP * rho * rho
     t_s = jnp.where(sharp, 1.0, t)                             # safe t for the smooth branch
     rho_s = jnp.where(sharp, 1.0, rho)
-    lam = rho_s * rho_s / (2.0 * t_s)
     r_top = _safe_sqrt(rho_s * rho_s - 2.0 * t_s * _V_HI)
     r_low = jnp.sqrt(rho_s * rho_s - 2.0 * t_s * _V_LO)
-    v_r = jnp.sqrt(jnp.maximum(rho_s[:, None] ** 2 - 2.0 * t_s[:, None] * jnp.asarray(_V_EDGES), 0.0))
+    # interior v-levels (the end levels V_HI, V_LO are r_top and r_low themselves)
+    v_r = jnp.sqrt(jnp.maximum(
+        rho_s[:, None] ** 2 - 2.0 * t_s[:, None] * jnp.asarray(_V_EDGES[1:-1]), 0.0))
     d_r = a + jnp.asarray(_D_EDGES)
     brk = jnp.concatenate([v_r, jnp.broadcast_to(d_r, rho.shape + d_r.shape)], axis=-1)
     brk = jax.lax.stop_gradient(jnp.sort(brk, axis=-1))
@@ -222,7 +243,7 @@ def _hard_side(k, t, a, c, tpos):
     v = (rho_s[:, None] - r) * (rho_s[:, None] + r) / (2.0 * t_s[:, None])
     x = jnp.exp(v)
     k0 = -jnp.expm1(-x)
-    k1 = jnp.exp(v - x)
+    k1 = x * jnp.exp(-x)
     pa = jnp.exp(_log_phi(r - a))
     pb = jnp.exp(_log_phi(r + a))
     m_win = jnp.sum(wi * (pa + pb) * k0, axis=-1)
@@ -235,6 +256,11 @@ def _hard_side(k, t, a, c, tpos):
     return jnp.sum(wr * k * brho * _pow_km1(k, m))
 
 
+# ρ-panel budgets of the hard side: each point runs the smallest branch that holds all of its
+# positive-width panels (on the moderate domain about half the points need only four)
+_HARD_BUDGETS = (4, 12, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
+
+
 def _delta(k, t, b, a):
     """δ/s² at scalar (k, t, b, a); see the module docstring."""
     flip = a < 0
@@ -245,23 +271,45 @@ def _delta(k, t, b, a):
     t_c = jnp.where(t_inf, 1.0, jnp.minimum(t, 1e30))
     t_soft = jnp.where(t_pos, t_c, 1.0)
     soft = _soft_side(k, t_soft, a, c, _LAMBDA0)
-    hard = _hard_side(k, t_c, a, c, t_pos)
+    edges = _hard_edges(k, t_c, a)
+    used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
+    branch = jnp.searchsorted(jnp.asarray(_HARD_BUDGETS[:-1]), used)
+    hard = jax.lax.switch(branch, [
+        (lambda e, n=n: _hard_side(k, t_c, a, c, _compact(e, n))) for n in _HARD_BUDGETS], edges)
     out = hard + jnp.where(t_pos, soft, 0.0)
     return jnp.where(t_inf, 1.0 + b * b, out)
 
 
+_SMALL, _BLOCK = 8, 32   # padded sizes of the compiled point-by-point blocks (few shapes)
+_CHUNK = 256             # vectorised block on accelerators: bounds memory whatever the input size
+_delta_map = jax.jit(lambda *p: jax.lax.map(lambda q: _delta(*q), p))
+_delta_vmap = jax.jit(jax.vmap(_delta))
+_POOL = None
 
-_CHUNK = 256  # points evaluated together: bounds memory to ~0.5 GB whatever the input size
-_delta_block = jax.jit(jax.vmap(_delta))
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                   thread_name_prefix="solvable-selection")
+    return _POOL
+
+
+def _point_by_point() -> bool:
+    """On CPU each point runs its own branch of the hard side (`lax.map` + `lax.switch`); on an
+    accelerator one vectorised block (a batched switch evaluates every branch) is faster."""
+    return jax.default_backend() == "cpu"
 
 
 def _delta_vec(k, t, b, a):
-    """Broadcast (k, t, b, a) and evaluate `_delta` point by point, vectorised.
+    """Broadcast (k, t, b, a) and evaluate `_delta` at every point.
 
-    Concrete inputs go through one jit-compiled block function, padded to a power of two (≤
-    `_CHUNK`) or cut into blocks of `_CHUNK` points, so that few shapes are ever compiled and
-    memory stays bounded. Traced inputs (inside the caller's jit/grad/vmap) use `lax.map` in
-    batches of `_CHUNK`.
+    On CPU points are evaluated one at a time (`lax.map`), so each runs only its own branch of
+    the hard side and memory stays that of one point; concrete inputs are cut into padded blocks
+    of `_BLOCK` points (or one of `_SMALL`), spread over a thread pool (one thread per core, JAX
+    releases the GIL), so that two shapes are ever compiled. Traced inputs (inside the caller's
+    jit/grad) map directly. Under the caller's `vmap`, or on an accelerator, all branches are
+    evaluated (JAX turns a batched switch into a select): same numbers, more work per point.
     """
     k, t, b, a = jnp.broadcast_arrays(k, t, b, a)
     shape = k.shape
@@ -269,14 +317,21 @@ def _delta_vec(k, t, b, a):
     n = flat[0].size
     if n == 0:
         return jnp.zeros(shape)
+    seq = _point_by_point()
     if any(isinstance(x, jax.core.Tracer) for x in flat):
-        if n <= _CHUNK:
-            return jax.vmap(_delta)(*flat).reshape(shape)
+        if seq:
+            return jax.lax.map(lambda p: _delta(*p), tuple(flat)).reshape(shape)
         return jax.lax.map(lambda p: _delta(*p), tuple(flat), batch_size=_CHUNK).reshape(shape)
-    size = max(8, 1 << (n - 1).bit_length()) if n <= _CHUNK else _CHUNK
+    size = (_SMALL if n <= _SMALL else _BLOCK) if seq else _CHUNK
     pad = (-n) % size
     flat = [jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,))]) for x in flat]
-    blocks = [_delta_block(*(x[i:i + size] for x in flat)) for i in range(0, n + pad, size)]
+    starts = range(0, n + pad, size)
+    if seq:
+        fn = _delta_map
+        blocks = list(_pool().map(lambda i: fn(*(x[i:i + size] for x in flat)).block_until_ready(),
+                                  starts))
+    else:
+        blocks = [_delta_vmap(*(x[i:i + size] for x in flat)) for i in starts]
     return jnp.concatenate(blocks)[:n].reshape(shape)
 
 
