@@ -8,9 +8,11 @@ exact x-averaged δ (`solvable.average`, problem level), not on an expansion.
 
 Search (vectorised JAX, fixed iteration counts, one compiled kernel for all three pointwise
 searches and one for the averaged ones): a grid of ``grid`` points over a bracket (log k,
-log t, or c), golden-section refinement of the best grid cell, then one guarded Newton step
-with derivatives by nested forward-mode autodiff. Elements are processed with
-`jax.lax.map` in batches, so memory stays bounded on large grids. The search finds the best
+log t, or c), golden-section refinement of the best grid cell, then the vertex of a parabola
+through the last bracket (derivative-free: each derivative order would compile another copy of
+the kernel). On CPU the searches run one after another inside a compiled call (each kernel
+point takes only its own branch) and calls run on a thread pool; on accelerators they are
+vectorised in batches. Memory stays bounded on large grids. The search finds the best
 local minimum resolved by the grid; δ is unimodal in each variable in every case checked.
 
 Results are `Optimum(argmin, value, boundary)`: ``boundary`` is 0 for an interior optimum,
@@ -33,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _config  # noqa: F401
+from ._parallel import map_blocks, on_cpu
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
 from .asymptotics import _correction, _law, _tilted_limit, large_k_limit_averaged
 from .average import average_over_offsets
@@ -72,15 +75,16 @@ class Optimum(NamedTuple):
     boundary: jax.Array
 
 
-def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, newton=1):
+def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, parabola=True):
     """Minimise a smooth scalar function of one scalar on [lo, hi] (traceable, fixed cost).
 
     A grid of ``grid`` points, golden section on the best cell for ``golden`` iterations,
-    then ``newton`` Newton steps with f′, f″ by nested `jax.jvp`, each taken only where
-    f″ > 0 and clipped to the final golden bracket. All evaluations of ``fun`` share one
-    call site inside a single loop (one compiled copy of ``fun``, which matters when ``fun``
-    is the selection kernel). Returns (x*, f at the best evaluated point). Vectorise with
-    `jax.vmap` / `jax.lax.map`.
+    then (``parabola``) the vertex of the parabola through the best golden point and its two
+    bracketing neighbours, kept inside the final bracket: for a smooth minimum its error is
+    of the order of the bracket's width squared, so no derivative of ``fun`` is needed (each
+    derivative order would compile another copy of the selection kernel). All evaluations of
+    ``fun`` share one call site inside a single loop. Returns (x*, f at the best evaluated
+    point). Vectorise with `jax.vmap` / `jax.lax.map`.
     """
     lo = jnp.asarray(lo, jnp.float64)
     hi = jnp.asarray(hi, jnp.float64)
@@ -88,11 +92,13 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, newton=1):
     zero = jnp.zeros_like(lo)
 
     def body(i, state):
-        fs, a, c, x1, x2, f1, f2 = state
+        fs, a, c, fa, fc, x1, x2, f1, f2 = state
         j = jnp.argmin(fs)
-        a0, c0 = xs[jnp.maximum(j - 1, 0)], xs[jnp.minimum(j + 1, grid - 1)]
+        j0, j1 = jnp.maximum(j - 1, 0), jnp.minimum(j + 1, grid - 1)
+        a0, c0 = xs[j0], xs[j1]
         left = f1 < f2  # the minimum lies in [a, x2]
         a_n, c_n = jnp.where(left, a, x1), jnp.where(left, x2, c)
+        fa_n, fc_n = jnp.where(left, fa, f1), jnp.where(left, f2, fc)
         x_gold = jnp.where(left, c_n - _GOLD * (c_n - a_n), a_n + _GOLD * (c_n - a_n))
         x = jnp.where(i < grid, xs[jnp.minimum(i, grid - 1)],
                       jnp.where(i == grid, c0 - _GOLD * (c0 - a0),
@@ -104,29 +110,31 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, newton=1):
         fs = jnp.where(in_grid, fs.at[jnp.minimum(i, grid - 1)].set(f), fs)
         a = jnp.where(first, a0, jnp.where(gold, a_n, a))
         c = jnp.where(first, c0, jnp.where(gold, c_n, c))
+        fa = jnp.where(first, fs[j0], jnp.where(gold, fa_n, fa))
+        fc = jnp.where(first, fs[j1], jnp.where(gold, fc_n, fc))
         x1_new = jnp.where(first, x, jnp.where(gold, jnp.where(left, x_gold, x2), x1))
         f1_new = jnp.where(first, f, jnp.where(gold, jnp.where(left, f, f2), f1))
         x2_new = jnp.where(second, x, jnp.where(gold, jnp.where(left, x1, x_gold), x2))
         f2_new = jnp.where(second, f, jnp.where(gold, jnp.where(left, f1, f), f2))
-        return fs, a, c, x1_new, x2_new, f1_new, f2_new
+        return fs, a, c, fa, fc, x1_new, x2_new, f1_new, f2_new
 
-    init = (jnp.full((grid,), jnp.inf), zero, zero, zero, zero, zero, zero)
-    fs, a, c, x1, x2, f1, f2 = jax.lax.fori_loop(0, grid + 2 + golden, body, init)
+    init = (jnp.full((grid,), jnp.inf),) + (zero,) * 8
+    fs, a, c, fa, fc, x1, x2, f1, f2 = jax.lax.fori_loop(0, grid + 2 + golden, body, init)
     j = jnp.argmin(fs)
     cand_x = jnp.stack([xs[j], x1, x2])
     cand_f = jnp.stack([fs[j], f1, f2])
     i = jnp.argmin(cand_f)
     x, fx = cand_x[i], cand_f[i]
-    width = jnp.maximum(c - a, 1e-12 * (hi - lo))
-
-    def slope(x):
-        return jax.jvp(fun, (x,), (jnp.ones_like(x),))[1]
-
-    for _ in range(newton):
-        g, h = jax.jvp(slope, (x,), (jnp.ones_like(x),))
-        ok = (h > 0) & jnp.isfinite(g) & jnp.isfinite(h)
-        step = jnp.where(ok, -g / jnp.where(ok, h, 1.0), 0.0)
-        x = jnp.clip(x + jnp.clip(step, -width, width), lo, hi)
+    if parabola:
+        # the golden point with the smaller value and its neighbours in (a, x1, x2, c)
+        left = f1 < f2
+        u, v, w = (jnp.where(left, a, x1), jnp.where(left, x1, x2), jnp.where(left, x2, c))
+        fu, fv, fw = (jnp.where(left, fa, f1), jnp.where(left, f1, f2), jnp.where(left, f2, fc))
+        num = (v - u) ** 2 * (fv - fw) - (v - w) ** 2 * (fv - fu)
+        den = (v - u) * (fv - fw) - (v - w) * (fv - fu)
+        ok = (den != 0) & jnp.isfinite(num) & jnp.isfinite(den) & (i > 0)
+        vertex = v - 0.5 * num / jnp.where(ok, den, 1.0)
+        x = jnp.where(ok, jnp.clip(vertex, u, w), x)
     return x, fx
 
 
@@ -164,23 +172,27 @@ def _pointwise_objective(x, mode, k, t, b, a):
     return selection_error_normalized(kk, tt, b, aa)
 
 
-def _solve_one(params, grid, golden, newton):
+def _solve_one(params, grid, golden):
     mode, k, t, b, a, lo, hi = params
     return minimize_scalar(lambda x: _pointwise_objective(x, mode, k, t, b, a), lo, hi,
-                           grid=grid, golden=golden, newton=newton)
+                           grid=grid, golden=golden)
 
 
-@partial(jax.jit, static_argnames=("grid", "golden", "newton", "batch"))
-def _solve_pointwise_flat(flat, *, grid, golden, newton, batch):
-    return jax.lax.map(partial(_solve_one, grid=grid, golden=golden, newton=newton), flat,
+@partial(jax.jit, static_argnames=("grid", "golden", "batch"))
+def _solve_pointwise_flat(flat, *, grid, golden, batch):
+    return jax.lax.map(partial(_solve_one, grid=grid, golden=golden), flat,
                        batch_size=batch)
 
 
-def _solve_pointwise(mode, k, t, b, a, lo, hi, *, grid, golden, newton, batch):
+def _solve_pointwise(mode, k, t, b, a, lo, hi, *, grid, golden, batch):
     args = _flat_args((mode, k, t, b, a, lo, hi))
     shape = args[0].shape
-    x, f = _solve_pointwise_flat(_padded(args, batch), grid=grid, golden=golden,
-                                 newton=newton, batch=batch)
+    if on_cpu():  # one search after another per block (see `_parallel`), blocks on threads
+        def solve(*block):
+            return _solve_pointwise_flat(block, grid=grid, golden=golden, batch=None)
+        x, f = map_blocks(solve, [x.reshape(-1) for x in args], _CPU_BLOCK)
+        return x.reshape(shape), f.reshape(shape)
+    x, f = _solve_pointwise_flat(_padded(args, batch), grid=grid, golden=golden, batch=batch)
     return _unpad(x, shape), _unpad(f, shape)
 
 
@@ -194,7 +206,8 @@ def _pointwise_inputs(mean, std, teacher, reward):
     return std * std, (mean - teacher) / std, (mean - reward) / std
 
 
-_SEARCH = dict(grid=16, golden=20, newton=1, batch=64)
+_SEARCH = dict(grid=16, golden=20, batch=64)  # batch: vectorised on accelerators
+_CPU_BLOCK = 4  # searches per compiled call on CPU (one after another inside it)
 
 
 def optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
@@ -293,28 +306,32 @@ def _averaged_objective(x, mode, law, k, temperature):
     return average_over_offsets(law, kk, tt) / s2
 
 
-def _solve_averaged_one(params, law, grid, golden, newton):
+def _solve_averaged_one(params, law, grid, golden):
     mode, k, temperature, lo, hi = params
     return minimize_scalar(lambda x: _averaged_objective(x, mode, law, k, temperature), lo, hi,
-                           grid=grid, golden=golden, newton=newton)
+                           grid=grid, golden=golden)
 
 
-@partial(jax.jit, static_argnames=("grid", "golden", "newton", "batch"))
-def _solve_averaged_flat(law, flat, *, grid, golden, newton, batch):
-    return jax.lax.map(partial(_solve_averaged_one, law=law, grid=grid, golden=golden,
-                               newton=newton), flat, batch_size=batch)
+@partial(jax.jit, static_argnames=("grid", "golden", "batch"))
+def _solve_averaged_flat(law, flat, *, grid, golden, batch):
+    return jax.lax.map(partial(_solve_averaged_one, law=law, grid=grid, golden=golden), flat,
+                       batch_size=batch)
 
 
-def _solve_averaged(law, mode, k, temperature, lo, hi, *, grid, golden, newton, batch):
+def _solve_averaged(law, mode, k, temperature, lo, hi, *, grid, golden, batch):
     args = _flat_args((mode, k, temperature, lo, hi))
     shape = args[0].shape
     law = jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.float64), law)
-    x, f = _solve_averaged_flat(law, _padded(args, batch), grid=grid, golden=golden,
-                                newton=newton, batch=batch)
+    if on_cpu():  # one search per call, searches on threads
+        def solve(*block):
+            return _solve_averaged_flat(law, block, grid=grid, golden=golden, batch=None)
+        x, f = map_blocks(solve, [x.reshape(-1) for x in args], 1)
+        return x.reshape(shape), f.reshape(shape)
+    x, f = _solve_averaged_flat(law, _padded(args, batch), grid=grid, golden=golden, batch=batch)
     return _unpad(x, shape), _unpad(f, shape)
 
 
-_SEARCH_AVG = dict(grid=16, golden=20, newton=1, batch=8)
+_SEARCH_AVG = dict(grid=16, golden=20, batch=8)
 
 
 def optimal_k_averaged(problem, reward=None, temperature=0.0, *, k_max=DEFAULT_K_MAX):

@@ -49,8 +49,6 @@ tested in tests/test_selection.py; speed is measured in benchmarks/bench_selecti
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -58,6 +56,7 @@ import numpy as np
 from jax.scipy.special import log_ndtr
 
 from . import _config  # noqa: F401  (float64)
+from ._parallel import map_blocks, on_cpu
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized"]
@@ -280,25 +279,10 @@ def _delta(k, t, b, a):
     return jnp.where(t_inf, 1.0 + b * b, out)
 
 
-_SMALL, _BLOCK = 8, 32   # padded sizes of the compiled point-by-point blocks (few shapes)
+_SMALL, _BLOCK = 8, 32   # padded sizes of the compiled point-by-point blocks (two shapes)
 _CHUNK = 256             # vectorised block on accelerators: bounds memory whatever the input size
 _delta_map = jax.jit(lambda *p: jax.lax.map(lambda q: _delta(*q), p))
 _delta_vmap = jax.jit(jax.vmap(_delta))
-_POOL = None
-
-
-def _pool():
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                   thread_name_prefix="solvable-selection")
-    return _POOL
-
-
-def _point_by_point() -> bool:
-    """On CPU each point runs its own branch of the hard side (`lax.map` + `lax.switch`); on an
-    accelerator one vectorised block (a batched switch evaluates every branch) is faster."""
-    return jax.default_backend() == "cpu"
 
 
 def _delta_vec(k, t, b, a):
@@ -306,10 +290,10 @@ def _delta_vec(k, t, b, a):
 
     On CPU points are evaluated one at a time (`lax.map`), so each runs only its own branch of
     the hard side and memory stays that of one point; concrete inputs are cut into padded blocks
-    of `_BLOCK` points (or one of `_SMALL`), spread over a thread pool (one thread per core, JAX
-    releases the GIL), so that two shapes are ever compiled. Traced inputs (inside the caller's
-    jit/grad) map directly. Under the caller's `vmap`, or on an accelerator, all branches are
-    evaluated (JAX turns a batched switch into a select): same numbers, more work per point.
+    of `_BLOCK` points (or one of `_SMALL`) spread over a thread pool (`_parallel.map_blocks`).
+    Traced inputs (inside the caller's jit/grad) map directly. Under the caller's `vmap`, or on
+    an accelerator (vectorised blocks of `_CHUNK`), every branch is evaluated (JAX turns a
+    batched switch into a select): same numbers, more work per point.
     """
     k, t, b, a = jnp.broadcast_arrays(k, t, b, a)
     shape = k.shape
@@ -317,22 +301,13 @@ def _delta_vec(k, t, b, a):
     n = flat[0].size
     if n == 0:
         return jnp.zeros(shape)
-    seq = _point_by_point()
+    seq = on_cpu()
     if any(isinstance(x, jax.core.Tracer) for x in flat):
-        if seq:
-            return jax.lax.map(lambda p: _delta(*p), tuple(flat)).reshape(shape)
-        return jax.lax.map(lambda p: _delta(*p), tuple(flat), batch_size=_CHUNK).reshape(shape)
-    size = (_SMALL if n <= _SMALL else _BLOCK) if seq else _CHUNK
-    pad = (-n) % size
-    flat = [jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,))]) for x in flat]
-    starts = range(0, n + pad, size)
+        batch = None if seq else _CHUNK
+        return jax.lax.map(lambda p: _delta(*p), tuple(flat), batch_size=batch).reshape(shape)
     if seq:
-        fn = _delta_map
-        blocks = list(_pool().map(lambda i: fn(*(x[i:i + size] for x in flat)).block_until_ready(),
-                                  starts))
-    else:
-        blocks = [_delta_vmap(*(x[i:i + size] for x in flat)) for i in starts]
-    return jnp.concatenate(blocks)[:n].reshape(shape)
+        return map_blocks(_delta_map, flat, _SMALL if n <= _SMALL else _BLOCK).reshape(shape)
+    return map_blocks(_delta_vmap, flat, _CHUNK).reshape(shape)
 
 
 def selection_error_normalized(k, t, b, a):
