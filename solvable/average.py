@@ -115,7 +115,8 @@ def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFA
     delta_t, delta_r, weights = _offset_nodes(law, nodes_1d, nodes_2d)
     s = jnp.sqrt(s2)[..., None]
     t = (temperature / (2.0 * s2))[..., None]
-    pointwise = selection_error_normalized(k[..., None], t, delta_t / s, delta_r / s)
+    pointwise = selection_error_normalized(k[..., None], t, delta_t / s, delta_r / s,
+                                           where=weights > 0)  # zero-width panels: skipped
     return s2 * jnp.sum(weights * pointwise, axis=-1)
 
 

@@ -8,9 +8,9 @@ exact x-averaged δ (`solvable.average`, problem level), not on an expansion.
 
 Search (vectorised JAX, fixed iteration counts, one compiled kernel for all three pointwise
 searches and one for the averaged ones): a grid of ``grid`` points over a bracket (log k,
-log t, or c), golden-section refinement of the best grid cell, then the vertex of a parabola
-through the last bracket (derivative-free: each derivative order would compile another copy of
-the kernel). On CPU the searches run one after another inside a compiled call (each kernel
+log t, or c), golden-section refinement of the best grid cell, then one evaluation at the
+vertex of a parabola through the last bracket (derivative-free: each derivative order would
+compile another copy of the kernel). On CPU the searches run one after another inside a compiled call (each kernel
 point takes only its own branch) and calls run on a thread pool; on accelerators they are
 vectorised in batches. Memory stays bounded on large grids. The search finds the best
 local minimum resolved by the grid; δ is unimodal in each variable in every case checked.
@@ -75,24 +75,37 @@ class Optimum(NamedTuple):
     boundary: jax.Array
 
 
-def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, parabola=True):
+def _parabola_vertex(a, c, fa, fc, x1, x2, f1, f2):
+    """Vertex of the parabola through the better golden point and its two neighbours in
+    (a, x1, x2, c), clipped to them; NaN where it is undefined."""
+    left = f1 < f2
+    u, v, w = jnp.where(left, a, x1), jnp.where(left, x1, x2), jnp.where(left, x2, c)
+    fu, fv, fw = jnp.where(left, fa, f1), jnp.where(left, f1, f2), jnp.where(left, f2, fc)
+    num = (v - u) ** 2 * (fv - fw) - (v - w) ** 2 * (fv - fu)
+    den = (v - u) * (fv - fw) - (v - w) * (fv - fu)
+    ok = (den != 0) & jnp.isfinite(num) & jnp.isfinite(den)
+    return jnp.where(ok, jnp.clip(v - 0.5 * num / jnp.where(ok, den, 1.0), u, w), jnp.nan)
+
+
+def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
     """Minimise a smooth scalar function of one scalar on [lo, hi] (traceable, fixed cost).
 
     A grid of ``grid`` points, golden section on the best cell for ``golden`` iterations,
-    then (``parabola``) the vertex of the parabola through the best golden point and its two
-    bracketing neighbours, kept inside the final bracket: for a smooth minimum its error is
-    of the order of the bracket's width squared, so no derivative of ``fun`` is needed (each
-    derivative order would compile another copy of the selection kernel). All evaluations of
-    ``fun`` share one call site inside a single loop. Returns (x*, f at the best evaluated
-    point). Vectorise with `jax.vmap` / `jax.lax.map`.
+    then one evaluation at the vertex of the parabola through the better golden point and its
+    two bracketing neighbours (for a smooth minimum its error is of the order of the bracket's
+    width squared; no derivative of ``fun`` is needed, and each derivative order would compile
+    another copy of the selection kernel). All evaluations of ``fun`` share one call site inside
+    a single loop. Returns (x*, fun(x*)) for the best evaluated point. Vectorise with
+    `jax.vmap` / `jax.lax.map`.
     """
     lo = jnp.asarray(lo, jnp.float64)
     hi = jnp.asarray(hi, jnp.float64)
     xs = lo + (hi - lo) * jnp.linspace(0.0, 1.0, grid)
     zero = jnp.zeros_like(lo)
+    last = grid + 2 + golden  # the parabola's evaluation
 
     def body(i, state):
-        fs, a, c, fa, fc, x1, x2, f1, f2 = state
+        fs, a, c, fa, fc, x1, x2, f1, f2, xv, fv = state
         j = jnp.argmin(fs)
         j0, j1 = jnp.maximum(j - 1, 0), jnp.minimum(j + 1, grid - 1)
         a0, c0 = xs[j0], xs[j1]
@@ -100,13 +113,16 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, parabola=True):
         a_n, c_n = jnp.where(left, a, x1), jnp.where(left, x2, c)
         fa_n, fc_n = jnp.where(left, fa, f1), jnp.where(left, f2, fc)
         x_gold = jnp.where(left, c_n - _GOLD * (c_n - a_n), a_n + _GOLD * (c_n - a_n))
+        vertex = _parabola_vertex(a, c, fa, fc, x1, x2, f1, f2)
         x = jnp.where(i < grid, xs[jnp.minimum(i, grid - 1)],
                       jnp.where(i == grid, c0 - _GOLD * (c0 - a0),
-                                jnp.where(i == grid + 1, a0 + _GOLD * (c0 - a0), x_gold)))
+                                jnp.where(i == grid + 1, a0 + _GOLD * (c0 - a0),
+                                          jnp.where(i == last, jnp.nan_to_num(vertex, nan=x1),
+                                                    x_gold))))
         f = fun(x)
         f = jnp.where(jnp.isnan(f), jnp.inf, f)
         in_grid, first, second = i < grid, i == grid, i == grid + 1
-        gold = i > grid + 1
+        gold = (i > grid + 1) & (i < last)
         fs = jnp.where(in_grid, fs.at[jnp.minimum(i, grid - 1)].set(f), fs)
         a = jnp.where(first, a0, jnp.where(gold, a_n, a))
         c = jnp.where(first, c0, jnp.where(gold, c_n, c))
@@ -116,26 +132,16 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=20, parabola=True):
         f1_new = jnp.where(first, f, jnp.where(gold, jnp.where(left, f, f2), f1))
         x2_new = jnp.where(second, x, jnp.where(gold, jnp.where(left, x1, x_gold), x2))
         f2_new = jnp.where(second, f, jnp.where(gold, jnp.where(left, f1, f), f2))
-        return fs, a, c, fa, fc, x1_new, x2_new, f1_new, f2_new
+        xv, fv = jnp.where(i == last, x, xv), jnp.where(i == last, f, fv)
+        return fs, a, c, fa, fc, x1_new, x2_new, f1_new, f2_new, xv, fv
 
-    init = (jnp.full((grid,), jnp.inf),) + (zero,) * 8
-    fs, a, c, fa, fc, x1, x2, f1, f2 = jax.lax.fori_loop(0, grid + 2 + golden, body, init)
+    init = (jnp.full((grid,), jnp.inf),) + (zero,) * 9 + (jnp.full_like(lo, jnp.inf),)
+    fs, a, c, fa, fc, x1, x2, f1, f2, xv, fv = jax.lax.fori_loop(0, last + 1, body, init)
     j = jnp.argmin(fs)
-    cand_x = jnp.stack([xs[j], x1, x2])
-    cand_f = jnp.stack([fs[j], f1, f2])
+    cand_x = jnp.stack([xs[j], x1, x2, xv])
+    cand_f = jnp.stack([fs[j], f1, f2, fv])
     i = jnp.argmin(cand_f)
-    x, fx = cand_x[i], cand_f[i]
-    if parabola:
-        # the golden point with the smaller value and its neighbours in (a, x1, x2, c)
-        left = f1 < f2
-        u, v, w = (jnp.where(left, a, x1), jnp.where(left, x1, x2), jnp.where(left, x2, c))
-        fu, fv, fw = (jnp.where(left, fa, f1), jnp.where(left, f1, f2), jnp.where(left, f2, fc))
-        num = (v - u) ** 2 * (fv - fw) - (v - w) ** 2 * (fv - fu)
-        den = (v - u) * (fv - fw) - (v - w) * (fv - fu)
-        ok = (den != 0) & jnp.isfinite(num) & jnp.isfinite(den) & (i > 0)
-        vertex = v - 0.5 * num / jnp.where(ok, den, 1.0)
-        x = jnp.where(ok, jnp.clip(vertex, u, w), x)
-    return x, fx
+    return cand_x[i], cand_f[i]
 
 
 def _flat_args(args):
@@ -206,7 +212,7 @@ def _pointwise_inputs(mean, std, teacher, reward):
     return std * std, (mean - teacher) / std, (mean - reward) / std
 
 
-_SEARCH = dict(grid=16, golden=20, batch=64)  # batch: vectorised on accelerators
+_SEARCH = dict(grid=16, golden=14, batch=64)  # batch: vectorised on accelerators
 _CPU_BLOCK = 4  # searches per compiled call on CPU (one after another inside it)
 
 
@@ -331,7 +337,7 @@ def _solve_averaged(law, mode, k, temperature, lo, hi, *, grid, golden, batch):
     return _unpad(x, shape), _unpad(f, shape)
 
 
-_SEARCH_AVG = dict(grid=16, golden=20, batch=8)
+_SEARCH_AVG = dict(grid=16, golden=14, batch=8)
 
 
 def optimal_k_averaged(problem, reward=None, temperature=0.0, *, k_max=DEFAULT_K_MAX):

@@ -216,6 +216,14 @@ def _compact(edges, panels):
     return jnp.where(jnp.arange(panels + 1) < count, edges[order], edges[-1])
 
 
+def _step_side(k, a, c, edges):
+    """All of δ at t = 0 (every ρ-node in the exact step limit): the best-of-k integral
+    ∫ k h(ρ) (1 − F(ρ))^{k−1} dρ, h the two-branch integrand and F(ρ) = P(|z| ≤ ρ)."""
+    rho, wr = _panels(edges, _GLB)
+    h = jnp.exp(_log_phi(rho - a)) * (rho + c) ** 2 + jnp.exp(_log_phi(rho + a)) * (rho - c) ** 2
+    return jnp.sum(wr * k * h * _pow_km1(k, jnp.exp(_log_folded_cdf(rho, a))))
+
+
 def _hard_side(k, t, a, c, edges):
     """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) (all of δ at t = 0), on ρ-panels with
     the given `edges` (see `_hard_edges`)."""
@@ -260,8 +268,9 @@ def _hard_side(k, t, a, c, edges):
 _HARD_BUDGETS = (4, 12, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
 
 
-def _delta(k, t, b, a):
-    """δ/s² at scalar (k, t, b, a); see the module docstring."""
+def _delta(k, t, b, a, live=True):
+    """δ/s² at scalar (k, t, b, a); see the module docstring. ``live = False`` skips the point
+    (returns 0 at no cost on CPU): quadrature rules use it for nodes of zero weight."""
     flip = a < 0
     a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     c = b - a
@@ -269,13 +278,18 @@ def _delta(k, t, b, a):
     t_pos = t > 0
     t_c = jnp.where(t_inf, 1.0, jnp.minimum(t, 1e30))
     t_soft = jnp.where(t_pos, t_c, 1.0)
-    soft = _soft_side(k, t_soft, a, c, _LAMBDA0)
     edges = _hard_edges(k, t_c, a)
     used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
-    branch = jnp.searchsorted(jnp.asarray(_HARD_BUDGETS[:-1]), used)
-    hard = jax.lax.switch(branch, [
-        (lambda e, n=n: _hard_side(k, t_c, a, c, _compact(e, n))) for n in _HARD_BUDGETS], edges)
-    out = hard + jnp.where(t_pos, soft, 0.0)
+    # branch 0: t = 0 (best-of-k: the step limit only, no soft side); then by panel budget
+    branch = jnp.where(t_pos, 1 + jnp.searchsorted(jnp.asarray(_HARD_BUDGETS[:-1]), used), 0)
+
+    def positive(n):
+        return lambda e: (_hard_side(k, t_c, a, c, _compact(e, n))
+                          + _soft_side(k, t_soft, a, c, _LAMBDA0))
+
+    branch = jnp.where(live, branch, len(_HARD_BUDGETS) + 1)
+    out = jax.lax.switch(branch, [lambda e: _step_side(k, a, c, e)]
+                         + [positive(n) for n in _HARD_BUDGETS] + [lambda e: 0.0 * e[0]], edges)
     return jnp.where(t_inf, 1.0 + b * b, out)
 
 
@@ -285,8 +299,8 @@ _delta_map = jax.jit(lambda *p: jax.lax.map(lambda q: _delta(*q), p))
 _delta_vmap = jax.jit(jax.vmap(_delta))
 
 
-def _delta_vec(k, t, b, a):
-    """Broadcast (k, t, b, a) and evaluate `_delta` at every point.
+def _delta_vec(k, t, b, a, live=None):
+    """Broadcast (k, t, b, a) and evaluate `_delta` at every point (0 where ``live`` is False).
 
     On CPU points are evaluated one at a time (`lax.map`), so each runs only its own branch of
     the hard side and memory stays that of one point; concrete inputs are cut into padded blocks
@@ -295,9 +309,11 @@ def _delta_vec(k, t, b, a):
     an accelerator (vectorised blocks of `_CHUNK`), every branch is evaluated (JAX turns a
     batched switch into a select): same numbers, more work per point.
     """
-    k, t, b, a = jnp.broadcast_arrays(k, t, b, a)
+    if live is None:
+        live = jnp.ones((), bool)
+    k, t, b, a, live = jnp.broadcast_arrays(k, t, b, a, live)
     shape = k.shape
-    flat = [x.reshape(-1) for x in (k, t, b, a)]
+    flat = [x.reshape(-1) for x in (k, t, b, a, live)]
     n = flat[0].size
     if n == 0:
         return jnp.zeros(shape)
@@ -310,15 +326,16 @@ def _delta_vec(k, t, b, a):
     return map_blocks(_delta_vmap, flat, _CHUNK).reshape(shape)
 
 
-def selection_error_normalized(k, t, b, a):
+def selection_error_normalized(k, t, b, a, *, where=None):
     """δ/s² as a function of (k, t = T/(2s²), b = (m − μ_T)/s, a = (m − μ_R)/s).
 
     Jittable core without validation (broadcasts; float64). See the module docstring for the
     formula (Halder & Pehlevan, arXiv 2512.19905, THEORY §4). t = 0 is exact best-of-k,
-    t = ∞ gives 1 + b².
+    t = ∞ gives 1 + b². ``where`` (optional boolean, broadcast): points where it is False are
+    not evaluated and give 0 (quadrature rules pass their zero-weight nodes this way).
     """
     k, t, b, a = (jnp.asarray(v, dtype=jnp.float64) for v in (k, t, b, a))
-    return _delta_vec(k, t, b, a)
+    return _delta_vec(k, t, b, a, where)
 
 
 def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):

@@ -61,21 +61,24 @@ def test_best_of_k_large_k_tends_to_reward_teacher_distance():
     assert got == pytest.approx(limit, rel=1e-6)
 
 
-@pytest.mark.parametrize("reward,rtol", [(solvable.KnobReward(10.0), 1e-9),
-                                         (solvable.AlignedReward(0.5, 2.0), 1e-5)],
-                         ids=["knob", "aligned"])
+@pytest.mark.parametrize("reward,rtol", [
+    (solvable.KnobReward(10.0), 1e-9),
+    pytest.param(solvable.AlignedReward(0.5, 2.0), 1e-5, marks=pytest.mark.slow)],
+    ids=["knob", "aligned"])
 @pytest.mark.parametrize("problem", [PAPER, WIDE], ids=["paper", "wide"])
 def test_quadrature_converged(problem, reward, rtol):
     """The default rule agrees with a rule of twice the nodes.
 
     The 1-D (knob) rule is converged to 1e-9. The 2-D rule with a reward offset 10⁴ times wider
     than s̄ (the aligned reward in the paper's regime) is converged to a few 1e-6 only: that
-    case is documented here rather than hidden.
+    case is documented here rather than hidden. (The 2-D check uses fewer (k, t) pairs: its
+    fine rule costs 12,288 pointwise evaluations per value.)
     """
     law = law_of(problem, reward)
     s2 = float(law.predictive_var)
-    ks = jnp.array([1.0, 3.0, 50.0, 1e3])
-    for t in (0.0, 0.01, 10.0):
+    two_d = not law.rank_one
+    ks = jnp.array([3.0, 1e3] if two_d else [1.0, 3.0, 50.0, 1e3])
+    for t in ((0.0, 10.0) if two_d else (0.0, 0.01, 10.0)):
         default = average_over_offsets(law, ks, 2 * s2 * t)
         fine = average_over_offsets(law, ks, 2 * s2 * t, nodes_1d=16, nodes_2d=48)
         np.testing.assert_allclose(default, fine, rtol=rtol)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..average import generalization_error
+from ..average import DEFAULT_NODES_1D, DEFAULT_NODES_2D, generalization_error
 from ..problem import Problem
 
 PAPER = dict(n=1e4, d=10, sigma=1e-4, gamma=1e-3, input_std=1.0, teacher_norm2=40.0)
@@ -51,7 +51,8 @@ def _de(problem, reward, k, temperature, nodes_1d, nodes_2d):
 _de_jit = None
 
 
-def exact_de(problem, reward, k, temperature, *, nodes_1d: int = 64, nodes_2d: int = 40):
+def exact_de(problem, reward, k, temperature, *, nodes_1d: int = DEFAULT_NODES_1D,
+             nodes_2d: int = DEFAULT_NODES_2D):
     """`solvable.average.generalization_error` under `jax.jit` (same numbers, compiled once
     per argument shape): the figures evaluate it on large grids."""
     global _de_jit
