@@ -63,6 +63,12 @@ def main(n_fast=20_000, n_fixed=1_000, n_ref=40):
     jitted(*(p[: n_fast // 4] for p in pts)).block_until_ready()
     jit_rate = (n_fast // 4) / (time.perf_counter() - t0)
 
+    zero = (pts[0], np.zeros(n_fast), pts[2], pts[3])  # best-of-k (T = 0): the step integral only
+    fast(*zero).block_until_ready()
+    t0 = time.perf_counter()
+    fast(*zero).block_until_ready()
+    zero_rate = n_fast / (time.perf_counter() - t0)
+
     sub = [p[:n_fixed] for p in pts]
     t0 = time.perf_counter()
     for i in range(n_fixed):
@@ -79,6 +85,7 @@ def main(n_fast=20_000, n_fixed=1_000, n_ref=40):
 
     print(f"selection_error_normalized: {fast_rate:12.0f} points/s  (one call, {n_fast} points, compiled)")
     print(f"  inside the caller's jit : {jit_rate:12.0f} points/s  (one thread)")
+    print(f"  at T = 0 (best-of-k)    : {zero_rate:12.0f} points/s")
     print(f"fixed 96 GH x 800 GL rule : {fixed_rate:12.0f} points/s  (NumPy, point by point)")
     print(f"speed-up                   : {fast_rate / fixed_rate:12.1f} x")
     print(f"max rel. error vs reference on {n_ref} moderate points: "
