@@ -10,9 +10,9 @@ Search (vectorised JAX, fixed iteration counts, one compiled kernel for all thre
 searches and one for the averaged ones): a grid of ``grid`` points over a bracket (log k,
 log t, or c), golden-section refinement of the best grid cell, then one evaluation at the
 vertex of a parabola through the last bracket (derivative-free: each derivative order would
-compile another copy of the kernel). On CPU the searches run one after another inside a compiled call (each kernel
-point takes only its own branch) and calls run on a thread pool; on accelerators they are
-vectorised in batches. Memory stays bounded on large grids. The search finds the best
+compile another copy of the kernel). On CPU the searches run one after another inside a
+compiled call (each kernel point takes only its own branch) and calls run on a thread pool;
+on accelerators they are vectorised in batches. Memory stays bounded on large grids. The search finds the best
 local minimum resolved by the grid; δ is unimodal in each variable in every case checked.
 
 Results are `Optimum(argmin, value, boundary)`: ``boundary`` is 0 for an interior optimum,
@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _config  # noqa: F401
-from ._parallel import map_blocks, on_cpu
+from ._parallel import map_blocks, on_cpu, pad_to
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
 from .asymptotics import _correction, _law, _tilted_limit, large_k_limit_averaged
 from .average import average_over_offsets
@@ -156,11 +156,9 @@ def _unpad(x, shape):
 
 
 def _padded(args, batch):
-    """Flatten broadcast arguments and pad (repeating the first element) to a multiple of
-    ``batch``, so calls of different sizes up to a batch share one compiled kernel."""
-    flat = [x.reshape(-1) for x in args]
-    pad = (-flat[0].size) % batch
-    return tuple(jnp.concatenate([x, jnp.broadcast_to(x[:1], (pad,))]) for x in flat)
+    """Flatten broadcast arguments and pad them to a multiple of ``batch``, so calls of
+    different sizes up to a batch share one compiled kernel."""
+    return tuple(pad_to([x.reshape(-1) for x in args], batch))
 
 
 def _where_boundary(x, lo, hi):
