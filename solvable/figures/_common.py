@@ -65,6 +65,18 @@ def exact_de(problem, reward, k, temperature, *, nodes_1d: int = DEFAULT_NODES_1
     return np.asarray(_de_jit(problem, reward, k, temperature, nodes_1d, nodes_2d))
 
 
+def exact_and_expansion(problem, reward, k, temperature):
+    """The exact DE and the second-order high-temperature expansion at (k, T), both in units
+    of σ² (what figures 1 and 3 plot side by side)."""
+    from .. import asymptotics
+
+    sigma2 = float(problem.sigma) ** 2
+    exact = np.asarray(exact_de(problem, reward, k, temperature)) / sigma2
+    expan = np.asarray(asymptotics.high_temperature_expansion_averaged(
+        problem, reward, k, temperature, order=2)) / sigma2
+    return exact, expan
+
+
 def _averaged_c1_c2(problem, reward):
     """x-averaged expansion coefficients E C1 = s̄² + 2 Cov, E C2 = E C1 + Var Δ_R and s̄²."""
     from ..equivalents import offset_law

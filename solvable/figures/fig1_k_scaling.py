@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import asymptotics
 from ..problem import KnobReward
 from . import style
-from ._common import (by_size, exact_de, fmt_count, paper_problem, problem_params,
+from ._common import (by_size, exact_and_expansion, fmt_count, paper_problem, problem_params,
                       simulated)
 
 
@@ -35,9 +34,7 @@ def k_scaling(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15.0), t_sig
     for i, c in enumerate(cs):
         reward = KnobReward(c)
         col = style.color(i)
-        exact = np.asarray(exact_de(problem, reward, ks, temperature)) / sigma2
-        expan = np.asarray(asymptotics.high_temperature_expansion_averaged(
-            problem, reward, ks, temperature, order=2)) / sigma2
+        exact, expan = exact_and_expansion(problem, reward, ks, temperature)
         sim_mean, sim_err = simulated(problem, reward, ks_sim, temperature, n_test, trials, seed + i)
         style.line(ax, ks, exact, "exact", c=col)
         style.line(ax, ks, expan, "expansion", c=col)

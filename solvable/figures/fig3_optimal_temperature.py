@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import asymptotics, optimize
+from .. import optimize
 from ..equivalents import offset_law
 from ..problem import KnobReward
 from . import style
-from ._common import expansion_t_star, by_size, exact_de, paper_problem, problem_params
+from ._common import (by_size, exact_and_expansion, exact_de, expansion_t_star,
+                      paper_problem, problem_params)
 
 
 @style.styled
@@ -36,9 +37,7 @@ def optimal_temperature(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15
     for i, c in enumerate(cs):
         reward = KnobReward(c)
         col = style.color(i)
-        exact = np.asarray(exact_de(problem, reward, k, temps)) / sigma2
-        expan = np.asarray(asymptotics.high_temperature_expansion_averaged(
-            problem, reward, k, temps, order=2)) / sigma2
+        exact, expan = exact_and_expansion(problem, reward, k, temps)
         opt = optimize.optimal_temperature_averaged(problem, reward, k)
         t_opt = float(opt.argmin) / (2 * sigma2)
         t_low = 10 * optimize.DEFAULT_T_RANGE[0] * 2 * float(offset_law(problem, reward)
