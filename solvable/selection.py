@@ -180,7 +180,7 @@ def _soft_side(k, t, a, c, lam_hi):
 
 
 def _quantile_radii(k, a):
-    """Radii ρ with P(min_i |z_i| > ρ) = level for the levels of _MIN_LEVELS (T = 0 law)."""
+    """Radii ρ with log P(min_i |z_i| > ρ) = each level of `_MIN_LOG_SURVIVAL` (T = 0 law)."""
     target = jnp.log(-jnp.expm1(jnp.asarray(_MIN_LOG_SURVIVAL) / k))
     lo = target - jnp.log(0.8)   # F(r) ≤ 0.8 r
     hi = jnp.full_like(target, jnp.log(a + 10.0))
@@ -274,7 +274,12 @@ _HARD_BUDGETS = (4, 12, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
 
 def _delta(k, t, b, a, live=True):
     """δ/s² at scalar (k, t, b, a); see the module docstring. ``live = False`` skips the point
-    (returns 0 at no cost on CPU): quadrature rules use it for nodes of zero weight."""
+    (returns 0; at no cost on CPU, panel placement included): quadrature rules use it for
+    nodes of zero weight."""
+    return jax.lax.cond(live, _delta_point, lambda k, t, b, a: jnp.zeros_like(t), k, t, b, a)
+
+
+def _delta_point(k, t, b, a):
     flip = a < 0
     a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     c = b - a
@@ -291,9 +296,8 @@ def _delta(k, t, b, a, live=True):
         return lambda e: (_hard_side(k, t_c, a, c, _compact(e, n))
                           + _soft_side(k, t_soft, a, c, _LAMBDA0))
 
-    branch = jnp.where(live, branch, len(_HARD_BUDGETS) + 1)
     out = jax.lax.switch(branch, [lambda e: _step_side(k, a, c, e)]
-                         + [positive(n) for n in _HARD_BUDGETS] + [lambda e: 0.0 * e[0]], edges)
+                         + [positive(n) for n in _HARD_BUDGETS], edges)
     return jnp.where(t_inf, 1.0 + b * b, out)
 
 
