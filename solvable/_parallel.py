@@ -1,9 +1,10 @@
 """Evaluate a compiled function over fixed-size blocks of points, in parallel on CPU.
 
-The selection kernel runs point by point on CPU (`jax.lax.map`, so that each point takes only
-its own branch of a `jax.lax.switch`); such a loop uses one core. Concrete inputs are therefore
-cut into padded blocks of a fixed size (one compiled shape) and the blocks are spread over a
-thread pool with one thread per core: a compiled JAX call releases the GIL while it runs.
+The selection kernel and the optimisers loop over small blocks of points (`jax.lax.map`, so
+that each block takes only its own branch of a `jax.lax.switch`); such a loop mostly uses one
+core. Concrete inputs are therefore cut into padded blocks of a fixed size (one compiled shape)
+and the blocks are spread over a thread pool with one thread per core: a compiled JAX call
+releases the GIL while it runs.
 """
 
 from __future__ import annotations
