@@ -315,10 +315,7 @@ def _window_m(r, wi, rho, t, a):
 def _window_b(r, wi, rho, t, a, c):
     """Σ wi [φ(r − a)(r + c)² + φ(r + a)(r − c)²] x e^{−x} over the inner nodes."""
     v = (rho - r) * (rho + r) / (2.0 * t)
-    xe = jnp.exp(v - jnp.exp(v))
-    f = (jnp.exp(-0.5 * (r - a) ** 2) * (r + c) ** 2
-         + jnp.exp(-0.5 * (r + a) ** 2) * (r - c) ** 2) * _INV_SQRT2PI
-    return jnp.sum(wi * f * xe, axis=-1)
+    return jnp.sum(wi * _step_integrand(r, a, c) * jnp.exp(v - jnp.exp(v)), axis=-1)
 
 
 def _hard_side(k, t, a, c, edges, at_offset=True):
