@@ -359,6 +359,9 @@ def _hard_side(k, t, a, c, edges, at_offset=True):
 # 10 + 3 + 1 = 14 panels); below, all of them may be (at most 21).
 _BUDGETS_AT_OFFSET = (4, 7, 10, len(_MIN_LOG_SURVIVAL) + int(np.sum(_LAM_OFFSETS <= 3.0)) + 1)
 _BUDGETS_SHARP = (6, 10, 15, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
+# branches of `_setup`: 0 skipped, 1 t = 0, 2 soft side only, then the budgets of each kind
+_SKIP, _STEP, _SOFT_ONLY, _FIRST_AT_OFFSET = 0, 1, 2, 3
+_FIRST_SHARP = _FIRST_AT_OFFSET + len(_BUDGETS_AT_OFFSET)
 
 
 def _setup(k, t, b, a, live):
@@ -374,13 +377,13 @@ def _setup(k, t, b, a, live):
     t_c = jnp.where(jnp.isinf(t), 1.0, jnp.minimum(t, 1e30))
     edges = _hard_edges(k, t_c, a)
     used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
-    at_offset = 3 + jnp.searchsorted(jnp.asarray(_BUDGETS_AT_OFFSET[:-1]), used)
-    sharp = 3 + len(_BUDGETS_AT_OFFSET) + jnp.searchsorted(jnp.asarray(_BUDGETS_SHARP[:-1]), used)
+    at_offset = _FIRST_AT_OFFSET + jnp.searchsorted(jnp.asarray(_BUDGETS_AT_OFFSET[:-1]), used)
+    sharp = _FIRST_SHARP + jnp.searchsorted(jnp.asarray(_BUDGETS_SHARP[:-1]), used)
     branch = jnp.where(t < _T_SHARP_INNER, sharp, at_offset)
     log_surv = _log_survival_at_split(k, jnp.where(t > 0, t_c, 1.0), a)
-    branch = jnp.where(jax.lax.stop_gradient(log_surv) < -_HARD_NEGLIGIBLE, 2, branch)
-    branch = jnp.where(t > 0, branch, 1)
-    return (k, t_c, b, a, edges), jnp.where(live, branch, 0)
+    branch = jnp.where(jax.lax.stop_gradient(log_surv) < -_HARD_NEGLIGIBLE, _SOFT_ONLY, branch)
+    branch = jnp.where(t > 0, branch, _STEP)
+    return (k, t_c, b, a, edges), jnp.where(live, branch, _SKIP)
 
 
 def _branches(coarse=False):
@@ -407,8 +410,8 @@ def _branches(coarse=False):
 
 def _coarse(branch):
     """Branch of `_branches(coarse=True)` for a branch of `_setup`."""
-    sharp = 3 + len(_BUDGETS_AT_OFFSET)
-    return jnp.where(branch >= sharp, 4, jnp.where(branch >= 3, 3, branch))
+    return jnp.where(branch >= _FIRST_SHARP, _FIRST_AT_OFFSET + 1,
+                     jnp.minimum(branch, _FIRST_AT_OFFSET))
 
 
 def _soft_block(k, t, b, a):
@@ -446,7 +449,8 @@ def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     def one(p):
         *xs, br = p
         branch = jnp.max(br)
-        soft = jax.lax.cond(branch >= 2, _soft_block, lambda *q: jnp.zeros_like(q[1]), *xs[:4])
+        soft = jax.lax.cond(branch >= _SOFT_ONLY, _soft_block, lambda *q: jnp.zeros_like(q[1]),
+                            *xs[:4])
         return jax.lax.switch(branch, fns, *xs) + soft
 
     vals = jax.lax.map(one, (*blocks, slot_branch.reshape(-1, block))).reshape(-1)

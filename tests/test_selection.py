@@ -173,10 +173,9 @@ def _branch_values(k, t, b, a):
     (the soft-only branch is compared with the full computation)."""
     args, branch = jax.vmap(sel._setup)(k, t, b, a, jnp.ones(k.shape, bool))
     fns = sel._branches()
-    n_off = len(sel._BUDGETS_AT_OFFSET)
-    largest = jnp.where(args[1] >= sel._T_SHARP_INNER, 2 + n_off, 2 + n_off + len(sel._BUDGETS_SHARP))
+    largest = jnp.where(args[1] >= sel._T_SHARP_INNER, sel._FIRST_SHARP - 1, len(fns) - 1)
     own = jnp.stack([fns[i](*args) for i in range(len(fns))])
-    soft = jnp.where(branch >= 2, sel._soft_block(*args[:4]), 0.0)
+    soft = jnp.where(branch >= sel._SOFT_ONLY, sel._soft_block(*args[:4]), 0.0)
     pick = lambda idx: own[idx, jnp.arange(k.shape[0])] + soft  # noqa: E731
     return branch, pick(branch), pick(largest)
 
@@ -191,7 +190,7 @@ def test_branches_drop_nothing():
                     np.exp(rng.uniform(math.log(1e-3), math.log(1e3), n)),
                     rng.uniform(-10, 10, n), rng.uniform(-10, 10, n)], axis=1)
     branch, own, full = (np.asarray(v) for v in _branch_values(*pts.T))
-    assert set(branch) >= {2, 3, 2 + len(sel._BUDGETS_AT_OFFSET) + 1}, np.bincount(branch)
+    assert set(branch) >= {sel._SOFT_ONLY, sel._FIRST_AT_OFFSET, sel._FIRST_SHARP}, np.bincount(branch)
     np.testing.assert_allclose(own, full, rtol=1e-13, atol=0)
 
 
