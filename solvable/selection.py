@@ -36,7 +36,7 @@ Numerical design (fixed node counts, so the kernel vectorises and differentiates
   moment in closed form (1 − e^{−x} = x there). Where t/ρ² < 1e−12 the step is exact:
   1 − A = F(ρ) and B dλ/dρ = the best-of-k integrand, so T → 0 is continuous and T = 0 is the
   best-of-k formula itself;
-* each point runs one branch (`_setup`): t = 0 the step integral alone; the soft side alone
+* each point runs one branch (`_reduce`, `_budget`): t = 0 the step integral alone; the soft side alone
   where the race has ended before λ0 with probability 1 − e^{−120}; otherwise both sides, with
   the smallest budget of ρ-panels that holds all of the point's positive-width panels. Points
   are sorted by branch and evaluated in vectorised blocks that each run one branch
@@ -76,7 +76,7 @@ _LAMBDA0 = 2.0            # split of the Laplace axis: λ = ln u ≤ λ0 soft si
 _N_SERIES = 50            # terms of the soft side's power series in x = e^λ ≤ e^{λ0}
 _LOG_FACTORIAL = np.array([math.lgamma(n + 1.0) for n in range(_N_SERIES + 1)])
 _MU_EDGES = np.array([-36.0, -22.0, -12.0, -6.0, -3.0, -1.0, 0.5, 2.0, 3.5, 5.0, 8.0])
-_HARD_NEGLIGIBLE = 120.0  # −log P(λ* > λ0) above this: the hard side is dropped (see `_setup`)
+_HARD_NEGLIGIBLE = 120.0  # −log P(λ* > λ0) above this: the hard side is dropped (see `_reduce`)
 _V_HI, _V_LO = math.log(40.0), -30.0   # window of v = ln x resolved numerically
 _SHARP = 1e-12            # t/ρ² below this: the step e^{−x} is exact (error O(t/ρ²))
 _MIN_LOG_SURVIVAL = np.array([-1e-10, -1e-5, -0.01, -0.2, -0.9, -2.5, -6.0, -13.0, -27.6, -45.0])
@@ -376,15 +376,18 @@ def _hard_side(k, t, a, c, edges, at_offset=True):
 # 10 + 3 + 1 = 14 panels); below, all of them may be (at most 21).
 _BUDGETS_AT_OFFSET = (4, 7, 10, len(_MIN_LOG_SURVIVAL) + int(np.sum(_LAM_OFFSETS <= 3.0)) + 1)
 _BUDGETS_SHARP = (6, 10, 15, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
-# branches of `_setup`: 0 skipped, 1 t = 0, 2 soft side only, then the budgets of each kind
+# branches: 0 skipped, 1 t = 0, 2 soft side only, then the ρ-budgets of each kind (`_budget`);
+# `_HARD` is the class of points that need the hard side before their budget is known
 _SKIP, _STEP, _SOFT_ONLY, _FIRST_AT_OFFSET = 0, 1, 2, 3
 _FIRST_SHARP = _FIRST_AT_OFFSET + len(_BUDGETS_AT_OFFSET)
+_HARD = _FIRST_AT_OFFSET
+_N_EDGES = 2 + len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS)   # length of `_hard_edges`
 
 
-def _setup(k, t, b, a, live):
-    """Per point: reduced variables (a ≥ 0 by the sign symmetry, finite t), the hard side's
-    ρ-edges, and the branch that evaluates it: 0 skipped, 1 t = 0, 2 soft side only, then by
-    ρ-panel budget, first with inner breakpoints at a (t ≥ `_T_SHARP_INNER`), then without.
+def _reduce(k, t, b, a, live):
+    """Per point: reduced variables (a ≥ 0 by the sign symmetry, finite t) and its class:
+    `_SKIP`, `_STEP` (t = 0), `_SOFT_ONLY`, or `_HARD` (both sides; `_budget` then picks the
+    branch by the hard side's ρ-panel count).
 
     Soft side only: if P(λ* > λ0) = A(λ0)^k < e^{−H}, H = `_HARD_NEGLIGIBLE`, the hard side
     E[f(z*) 1{λ* > λ0}] ≤ (E[f(z*)²] P(λ* > λ0))^{1/2} ≤ (k E[f(z)²])^{1/2} e^{−H/2}, since the
@@ -392,19 +395,50 @@ def _setup(k, t, b, a, live):
     flip = a < 0
     a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     t_c = jnp.where(jnp.isinf(t), 1.0, jnp.minimum(t, 1e30))
-    edges = _hard_edges(k, t_c, a)
+    log_surv = _log_survival_at_split(k, jnp.where(t > 0, t_c, 1.0), a)
+    cls = jnp.where(jax.lax.stop_gradient(log_surv) < -_HARD_NEGLIGIBLE, _SOFT_ONLY, _HARD)
+    cls = jnp.where(t > 0, cls, _STEP)
+    return (k, t_c, b, a), jnp.where(live, cls, _SKIP)
+
+
+def _budget(k, t, a, cls):
+    """ρ-edges of the hard side (`_hard_edges`) and the branch of a point of class `_STEP` or
+    `_HARD`: the smallest ρ-panel budget that holds all its positive-width panels, first with
+    inner breakpoints at a (t ≥ `_T_SHARP_INNER`), then without."""
+    edges = _hard_edges(k, t, a)
     used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
     at_offset = _FIRST_AT_OFFSET + jnp.searchsorted(jnp.asarray(_BUDGETS_AT_OFFSET[:-1]), used)
     sharp = _FIRST_SHARP + jnp.searchsorted(jnp.asarray(_BUDGETS_SHARP[:-1]), used)
     branch = jnp.where(t < _T_SHARP_INNER, sharp, at_offset)
-    log_surv = _log_survival_at_split(k, jnp.where(t > 0, t_c, 1.0), a)
-    branch = jnp.where(jax.lax.stop_gradient(log_surv) < -_HARD_NEGLIGIBLE, _SOFT_ONLY, branch)
-    branch = jnp.where(t > 0, branch, _STEP)
-    return (k, t_c, b, a, edges), jnp.where(live, branch, _SKIP)
+    return edges, jnp.where(cls == _HARD, branch, cls)
+
+
+def _budgets_where_needed(k, t, a, cls, block):
+    """`_budget` at the points of class `_STEP` or `_HARD`, evaluated in blocks that hold only
+    such points (they are sorted first), so the quantile radii are paid for only where they
+    are used; other points keep their class (their edges are not used)."""
+    n = k.shape[0]
+    total = -(-n // block) * block
+    need = (cls == _STEP) | (cls == _HARD)
+    order = jnp.argsort(~need, stable=True)
+    source = jnp.concatenate([order, jnp.full(total - n, n)])    # index n: a skipped dummy
+    padded = [jnp.concatenate([x, jnp.full((1,), v, x.dtype)])
+              for x, v in zip((k, t, a, cls), (1.0, 1.0, 0.0, _SKIP))]
+    blocks = [x[source].reshape(-1, block) for x in padded]
+
+    def one(p):
+        k, t, a, cls = p
+        return jax.lax.cond(jnp.any((cls == _STEP) | (cls == _HARD)), jax.vmap(_budget),
+                            lambda k, t, a, cls: (jnp.zeros((block, _N_EDGES)), cls),
+                            k, t, a, cls)
+
+    edges, branch = jax.lax.map(one, blocks)
+    place = jnp.zeros(n, order.dtype).at[order].set(jnp.arange(n))
+    return edges.reshape(total, _N_EDGES)[place], branch.reshape(total)[place]
 
 
 def _branches(coarse=False):
-    """Block evaluators (vectorised over a block of points), one per branch of `_setup`: the
+    """Block evaluators (vectorised over a block of points), one per branch (`_budget`): the
     t = 0 step integral or the hard side (the soft side is added outside, `_sorted_blocks`).
     ``coarse``: only the largest ρ-panel budget of each kind (same values; see `_coarse`)."""
     def zero(k, t, b, a, edges):
@@ -426,7 +460,7 @@ def _branches(coarse=False):
 
 
 def _coarse(branch):
-    """Branch of `_branches(coarse=True)` for a branch of `_setup`."""
+    """Branch of `_branches(coarse=True)` for a branch of `_branches()`."""
     return jnp.where(branch >= _FIRST_SHARP, _FIRST_AT_OFFSET + 1,
                      jnp.minimum(branch, _FIRST_AT_OFFSET))
 
@@ -438,7 +472,7 @@ def _soft_block(k, t, b, a):
 def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     """δ/s² at 1-D arrays of points, in vectorised blocks that each run one branch.
 
-    Points are grouped by branch (`_setup`); each group is laid out in whole blocks of `block`
+    Points are grouped by branch (`_reduce`, `_budget`); each group is laid out in whole blocks of `block`
     slots (the spare slots hold a harmless dummy point), so every point runs its own branch
     and a block costs what its branch costs. ``coarse``: five branches instead of eleven (the
     largest ρ-budgets only): less to compile and, under a caller's vmap, to evaluate.
@@ -446,11 +480,14 @@ def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     n = k.shape[0]
     fns = _branches(coarse)
     groups = len(fns)
-    args, branch = jax.vmap(_setup)(k, t, b, a, live)
+    reduced, cls = jax.vmap(_reduce)(k, t, b, a, live)
+    edges, branch = _budgets_where_needed(reduced[0], reduced[1], reduced[3], cls, block)
+    args = (*reduced, edges)
     if coarse:
         branch = _coarse(branch)
-    dummy, _ = _setup(*(jnp.float64(v) for v in (1.0, 1.0, 0.0, 0.0)), True)
-    args = [jnp.concatenate([x, d[None]]) for x, d in zip(args, dummy)]   # index n: the dummy
+    one_ = jnp.float64(1.0)
+    dummy = (one_, one_, 0.0 * one_, 0.0 * one_, _budget(one_, one_, 0.0 * one_, _HARD)[0])
+    args = [jnp.concatenate([x, jnp.asarray(d)[None]]) for x, d in zip(args, dummy)]  # index n
     order = jnp.argsort(branch, stable=True)
     sorted_branch = branch[order]
     counts = jnp.zeros(groups, int).at[branch].add(1)
@@ -465,14 +502,15 @@ def _sorted_blocks(k, t, b, a, live, block, coarse=False):
 
     def one(p):
         *xs, br = p
-        branch = jnp.max(br)
-        soft = jax.lax.cond(branch >= _SOFT_ONLY, _soft_block, lambda *q: jnp.zeros_like(q[1]),
-                            *xs[:4])
-        return jax.lax.switch(branch, fns, *xs) + soft
+        return jax.lax.switch(jnp.max(br), fns, *xs)
 
     vals = jax.lax.map(one, (*blocks, slot_branch.reshape(-1, block))).reshape(-1)
     slot = jnp.zeros(n, slot_sorted.dtype).at[order].set(slot_sorted)
-    return jnp.where(jnp.isinf(t), 1.0 + b * b, vals[slot])
+    # the soft side, at every point at once (one vectorised pass is cheaper than per block)
+    soft = branch >= _SOFT_ONLY
+    k_s, t_s, b_s, a_s = args[0][:n], args[1][:n], args[2][:n], args[3][:n]
+    vals = vals[slot] + jnp.where(soft, _soft_block(k_s, jnp.where(soft, t_s, 1.0), b_s, a_s), 0.0)
+    return jnp.where(jnp.isinf(t), 1.0 + b * b, vals)
 
 
 _BLOCK_CPU, _BLOCK_ACC = 8, 256   # points per vectorised block (CPU caches; accelerator width)
@@ -492,7 +530,7 @@ def _sorted_blocks_jit(k, t, b, a, live, block, coarse=False):
 def _delta_vec(k, t, b, a, live=None):
     """Broadcast (k, t, b, a) and evaluate δ/s² at every point (0 where ``live`` is False).
 
-    Points are grouped by the branch they need (`_setup`) and evaluated in vectorised blocks
+    Points are grouped by the branch they need (`_reduce`, `_budget`) and evaluated in vectorised blocks
     that run only that branch (`_sorted_blocks`). Concrete inputs are cut into chunks of a
     fixed size (padded with skipped points), spread over a thread pool on CPU
     (`_parallel.map_blocks`); traced inputs (inside the caller's jit/grad) run as one

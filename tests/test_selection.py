@@ -171,7 +171,9 @@ def test_soft_series_matches_reference_inner_integrals(t):
 def _branch_values(k, t, b, a):
     """Each point's value from its own branch and from the largest ρ-budget branch of its kind
     (the soft-only branch is compared with the full computation)."""
-    args, branch = jax.vmap(sel._setup)(k, t, b, a, jnp.ones(k.shape, bool))
+    reduced, cls = jax.vmap(sel._reduce)(k, t, b, a, jnp.ones(k.shape, bool))
+    edges, branch = jax.vmap(sel._budget)(reduced[0], reduced[1], reduced[3], cls)
+    args = (*reduced, edges)
     fns = sel._branches()
     largest = jnp.where(args[1] >= sel._T_SHARP_INNER, sel._FIRST_SHARP - 1, len(fns) - 1)
     own = jnp.stack([fns[i](*args) for i in range(len(fns))])
@@ -183,7 +185,7 @@ def _branch_values(k, t, b, a):
 def test_branches_drop_nothing():
     """A point's branch (its ρ-panel budget; the soft side alone where P(λ* > λ0) < e^{−120})
     gives the value of the full rule: budgets only skip zero-width panels, and the dropped hard
-    side is below 1e−20 of δ (bound in `_setup`). Only the order of summation differs."""
+    side is below 1e−20 of δ (bound in `_reduce`). Only the order of summation differs."""
     rng = np.random.default_rng(8)
     n = 96
     pts = np.stack([np.exp(rng.uniform(0, math.log(1e6), n)),
@@ -192,6 +194,25 @@ def test_branches_drop_nothing():
     branch, own, full = (np.asarray(v) for v in _branch_values(*pts.T))
     assert set(branch) >= {sel._SOFT_ONLY, sel._FIRST_AT_OFFSET, sel._FIRST_SHARP}, np.bincount(branch)
     np.testing.assert_allclose(own, full, rtol=1e-13, atol=0)
+
+
+def test_budgets_only_where_needed():
+    """The blocked pass that computes ρ-edges only for t = 0 and hard-side points returns, for
+    each point, what `_budget` returns for it (the other points' edges are not used)."""
+    rng = np.random.default_rng(9)
+    n = 45
+    k = np.exp(rng.uniform(0, math.log(1e4), n))
+    t = np.exp(rng.uniform(math.log(1e-2), math.log(1e2), n))
+    t[::7] = 0.0
+    a = rng.uniform(0, 5, n)
+    live = rng.uniform(size=n) < 0.9
+    (k, t, _, a), cls = jax.vmap(sel._reduce)(k, t, np.zeros(n), a, live)
+    edges, branch = sel._budgets_where_needed(k, t, a, cls, 8)
+    want_edges, want_branch = jax.vmap(sel._budget)(k, t, a, cls)
+    need = np.asarray((cls == sel._STEP) | (cls == sel._HARD))
+    assert 0 < need.sum() < n
+    np.testing.assert_array_equal(np.asarray(branch), np.asarray(want_branch))
+    np.testing.assert_array_equal(np.asarray(edges)[need], np.asarray(want_edges)[need])
 
 
 # ----------------------------------------------------------------- THEORY values and limits
