@@ -183,9 +183,9 @@ def _branch_values(k, t, b, a):
 
 
 def test_branches_drop_nothing():
-    """A point's branch (its ρ-panel budget; the soft side alone where P(λ* > λ0) < e^{−120})
+    """A point's branch (its ρ-panel budget; the soft side alone where P(λ* > λ0) < e^{−80})
     gives the value of the full rule: budgets only skip zero-width panels, and the dropped hard
-    side is below 1e−20 of δ (bound in `_reduce`). Only the order of summation differs."""
+    side is below 5e−13 (bound in `_reduce`; in fact far smaller). Only the order of summation differs."""
     rng = np.random.default_rng(8)
     n = 96
     pts = np.stack([np.exp(rng.uniform(0, math.log(1e6), n)),
