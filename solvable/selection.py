@@ -31,7 +31,7 @@ Numerical design (fixed node counts, so the kernel vectorises and differentiates
   turns off), with panels at quantiles of min_i |z_i| (the T = 0 race) and at a few values of
   λ. The inner integrals over r = |z| use Gauss–Legendre panels between the radii where
   v = ln x = (ρ² − r²)/(2t) takes graded values in [−30, ln 40], cut also at breakpoints
-  around r = a where t ≥ 0.5 (there the v-panels are wide in r); r < r(v = ln 40) contributes
+  around r = a where t ≥ 1 (there the v-panels are wide in r); r < r(v = ln 40) contributes
   the folded-normal CDF exactly (e^{−x} < e^{−40}) and r > r(v = −30) a truncated-Gaussian
   moment in closed form (1 − e^{−x} = x there). Where t/ρ² < 1e−12 the step is exact:
   1 − A = F(ρ) and B dλ/dρ = the best-of-k integrand, so T → 0 is continuous and T = 0 is the
@@ -82,10 +82,10 @@ _SHARP = 1e-12            # t/ρ² below this: the step e^{−x} is exact (error
 _MIN_LOG_SURVIVAL = np.array([-1e-10, -1e-5, -0.01, -0.2, -0.9, -2.5, -6.0, -13.0, -27.6, -45.0])
 _BISECT = 12              # bisection steps for the quantile radii (they only place panel edges)
 _LAM_OFFSETS = np.array([0.5, 1.5, 3.0, 6.0, 12.0, 25.0, 50.0, 100.0, 250.0, 1000.0])
-_T_SHARP_INNER = 0.5      # t below this: the inner r-panels follow v alone (no breakpoints at a)
-# λ-offsets used: all where t < 0.1, those ≤ 12 where 0.1 ≤ t < _T_SHARP_INNER, those ≤ 3 above
+_T_SHARP_INNER = 1.0      # t below this: the inner r-panels follow v alone (no breakpoints at a)
+# λ-offsets used: all where t < 0.1, those ≤ 12 where 0.1 ≤ t < 0.5, those ≤ 3 above
 # (more leave the results on the reference points unchanged to 1e-10 there)
-_OFFSET_CUTS = ((0.1, 12.0), (_T_SHARP_INNER, 3.0))
+_OFFSET_CUTS = ((0.1, 12.0), (0.5, 3.0))
 _V_EDGES = np.array([_V_HI, 2.0, 0.5, -1.0, -3.0, -6.0, -12.0, -20.0, _V_LO])
 _D_EDGES = np.array([-5.0, -2.5, -1.0, 1.0, 2.5, 5.0])   # inner breakpoints at a + these
 
@@ -374,7 +374,7 @@ def _hard_side(k, t, a, c, edges, at_offset=True):
 
 
 # ρ-panel budgets of the hard side: each point runs the smallest branch that holds all of its
-# positive-width panels. Where t ≥ _T_SHARP_INNER only λ-offsets up to 3 are used (at most
+# positive-width panels. Where t ≥ 0.5 only λ-offsets up to 3 are used (at most
 # 10 + 3 + 1 = 14 panels); below, all of them may be (at most 21).
 _BUDGETS_AT_OFFSET = (4, 7, 10, len(_MIN_LOG_SURVIVAL) + int(np.sum(_LAM_OFFSETS <= 3.0)) + 1)
 _BUDGETS_SHARP = (6, 10, 15, len(_MIN_LOG_SURVIVAL) + len(_LAM_OFFSETS) + 1)
