@@ -10,6 +10,7 @@ domain. Wider sweeps against the reference are marked `slow`.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -117,6 +118,17 @@ def test_moderate_sweep(lk, lt, b, a):
 def test_extended_sweep(lk, lt, b, a):
     p = (math.exp(lk), math.exp(lt), b, a)
     assert rel(_f(*p), reference_normalized(*p)) < 1e-6
+
+
+@pytest.mark.parametrize("domain, goal", [("moderate", 1e-8), ("extended", 1e-6)])
+def test_stored_reference_points(domain, goal):
+    """δ at stored random points of each domain (1,800 moderate, 1,300 extended) against the
+    values of the slow reference computed offline (tests/make_reference_points.py): the
+    accuracy goals, relative."""
+    data = np.load(Path(__file__).resolve().parent / "data" / "reference_points.npz")
+    pts, want = data[f"{domain}_points"], data[f"{domain}_values"]
+    got = np.asarray(selection_error_normalized(*pts.T))
+    np.testing.assert_allclose(got, want, rtol=goal, atol=0)
 
 
 @pytest.mark.slow
