@@ -2,8 +2,9 @@
 
 The fixed rule (a published reproduction's approach): 96 Gauss–Hermite nodes in y times
 800 Gauss–Legendre nodes in q ∈ (0, 1), u = q/(1 − q), evaluated with NumPy point by point.
-Both are timed in the same run on the moderate domain (t ≥ 0.1, k ≤ 1e4, |b|, |a| ≤ 5), and
-their max relative error is measured against the slow reference of tests/reference.py.
+Both are timed in the same run (medians of five repeats) on the moderate domain (t ≥ 0.1,
+k ≤ 1e4, |b|, |a| ≤ 5), and their max relative error is measured against the slow reference
+of tests/reference.py.
 
 Run: PYTHONPATH=. python benchmarks/bench_selection.py
 """
@@ -49,31 +50,39 @@ def sample(n, rng):
     )
 
 
+def rate(fn, n, repeats=5):
+    """Points per second of ``fn()`` over ``n`` points: the median of ``repeats`` timed runs
+    (this machine's timings vary by about 10% from run to run)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return n / float(np.median(times))
+
+
 def main(n_fast=20_000, n_fixed=1_000, n_ref=40):
     rng = np.random.default_rng(0)
     fast = selection_error_normalized     # concrete input: compiled blocks over a thread pool
     jitted = jax.jit(selection_error_normalized)  # traced input: one compiled call
     pts = sample(n_fast, rng)
     fast(*pts).block_until_ready()
-    t0 = time.perf_counter()
-    fast(*pts).block_until_ready()
-    fast_rate = n_fast / (time.perf_counter() - t0)
-    jitted(*(p[: n_fast // 4] for p in pts)).block_until_ready()
-    t0 = time.perf_counter()
-    jitted(*(p[: n_fast // 4] for p in pts)).block_until_ready()
-    jit_rate = (n_fast // 4) / (time.perf_counter() - t0)
+    fast_rate = rate(lambda: fast(*pts).block_until_ready(), n_fast)
+    quarter = [p[: n_fast // 4] for p in pts]
+    jitted(*quarter).block_until_ready()
+    jit_rate = rate(lambda: jitted(*quarter).block_until_ready(), n_fast // 4)
 
     zero = (pts[0], np.zeros(n_fast), pts[2], pts[3])  # best-of-k (T = 0): the step integral only
     fast(*zero).block_until_ready()
-    t0 = time.perf_counter()
-    fast(*zero).block_until_ready()
-    zero_rate = n_fast / (time.perf_counter() - t0)
+    zero_rate = rate(lambda: fast(*zero).block_until_ready(), n_fast)
 
     sub = [p[:n_fixed] for p in pts]
-    t0 = time.perf_counter()
-    for i in range(n_fixed):
-        fixed_rule(*(p[i] for p in sub))
-    fixed_rate = n_fixed / (time.perf_counter() - t0)
+
+    def fixed_all():
+        for i in range(n_fixed):
+            fixed_rule(*(p[i] for p in sub))
+
+    fixed_rate = rate(fixed_all, n_fixed)
 
     warnings.filterwarnings("ignore")
     err_fast = err_fixed = 0.0
