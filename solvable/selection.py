@@ -36,8 +36,9 @@ Numerical design (fixed node counts, so the kernel vectorises and differentiates
   moment in closed form (1 − e^{−x} = x there). Where t/ρ² < 1e−12 the step is exact:
   1 − A = F(ρ) and B dλ/dρ = the best-of-k integrand, so T → 0 is continuous and T = 0 is the
   best-of-k formula itself;
-* each point runs one branch (`_reduce`, `_budget`): t = 0 the step integral alone; the soft side alone
-  where the race has ended before λ0 with probability 1 − e^{−80}; otherwise both sides, with
+* each point runs one branch (`_reduce`, `_budget`): t = 0 the step integral alone; the soft
+  side alone where the race has ended before λ0 with probability 1 − e^{−80}; otherwise both
+  sides, with
   the smallest budget of ρ-panels that holds all of the point's positive-width panels. Points
   are sorted by branch and evaluated in vectorised blocks that each run one branch
   (`_sorted_blocks`);
@@ -148,7 +149,7 @@ def _log_min_survival(k, r, a):
     relative accuracy."""
     e_hi = jax.lax.erfc((r - a) * _INV_SQRT2)                  # 2 Φ(a − r)
     e_lo = jax.lax.erfc((a + r) * _INV_SQRT2)                  # 2 Φ(−a − r)
-    f = _folded_cdf(r, a)
+    f = 0.5 * (jax.lax.erfc((a - r) * _INV_SQRT2) - e_lo)      # `_folded_cdf`
     surv = 0.5 * (e_hi + e_lo)
     return k * jnp.where(f < 0.5, jnp.log1p(-jnp.minimum(f, 0.5)),
                          jnp.log(jnp.maximum(surv, 1e-300)))
@@ -333,7 +334,8 @@ def _window_b(r, wi, rho, t, a, c):
     """Σ wi [φ(r − a)(r + c)² + φ(r + a)(r − c)²] x e^{−x} over the inner nodes."""
     v = (rho - r) * (rho + r) / (2.0 * t)
     g = v - jnp.exp(v) - _LOG_SQRT2PI                          # log(x e^{−x}/√2π)
-    h = jnp.exp(g - 0.5 * (r - a) ** 2) * (r + c) ** 2 + jnp.exp(g - 0.5 * (r + a) ** 2) * (r - c) ** 2
+    h = (jnp.exp(g - 0.5 * (r - a) ** 2) * (r + c) ** 2
+         + jnp.exp(g - 0.5 * (r + a) ** 2) * (r - c) ** 2)
     return jnp.sum(wi * h, axis=-1)
 
 
@@ -416,14 +418,17 @@ def _budget(k, t, a, cls):
     return edges, jnp.where(cls == _HARD, branch, cls)
 
 
+def _needs_edges(cls):
+    return (cls == _STEP) | (cls == _HARD)
+
+
 def _budgets_where_needed(k, t, a, cls, block):
     """`_budget` at the points of class `_STEP` or `_HARD`, evaluated in blocks that hold only
     such points (they are sorted first), so the quantile radii are paid for only where they
     are used; other points keep their class (their edges are not used)."""
     n = k.shape[0]
     total = -(-n // block) * block
-    need = (cls == _STEP) | (cls == _HARD)
-    order = jnp.argsort(~need, stable=True)
+    order = jnp.argsort(~_needs_edges(cls), stable=True)
     source = jnp.concatenate([order, jnp.full(total - n, n)])    # index n: a skipped dummy
     padded = [jnp.concatenate([x, jnp.full((1,), v, x.dtype)])
               for x, v in zip((k, t, a, cls), (1.0, 1.0, 0.0, _SKIP))]
@@ -431,7 +436,7 @@ def _budgets_where_needed(k, t, a, cls, block):
 
     def one(p):
         k, t, a, cls = p
-        return jax.lax.cond(jnp.any((cls == _STEP) | (cls == _HARD)), jax.vmap(_budget),
+        return jax.lax.cond(jnp.any(_needs_edges(cls)), jax.vmap(_budget),
                             lambda k, t, a, cls: (jnp.zeros((block, _N_EDGES)), cls),
                             k, t, a, cls)
 
@@ -475,9 +480,9 @@ def _soft_block(k, t, b, a):
 def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     """δ/s² at 1-D arrays of points, in vectorised blocks that each run one branch.
 
-    Points are grouped by branch (`_reduce`, `_budget`); each group is laid out in whole blocks of `block`
-    slots (the spare slots hold a harmless dummy point), so every point runs its own branch
-    and a block costs what its branch costs. ``coarse``: five branches instead of eleven (the
+    Points are grouped by branch (`_reduce`, `_budget`); each group is laid out in whole blocks
+    of `block` slots (the spare slots hold a harmless dummy point), so every point runs its own
+    branch and a block costs what its branch costs. ``coarse``: five branches instead of eleven (the
     largest ρ-budgets only): less to compile and, under a caller's vmap, to evaluate.
     """
     n = k.shape[0]
@@ -489,9 +494,9 @@ def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     args = (*reduced, edges)
     if coarse:
         branch = _coarse(branch)
-    one_ = jnp.float64(1.0)
-    dummy = (one_, one_, 0.0 * one_, 0.0 * one_, _budget(one_, one_, 0.0 * one_, _HARD)[0])
-    args = [jnp.concatenate([x, jnp.asarray(d)[None]]) for x, d in zip(args, dummy)]  # index n
+    dummy = [jnp.float64(v) for v in (1.0, 1.0, 0.0, 0.0)]              # k, t, b, a
+    dummy.append(_budget(dummy[0], dummy[1], dummy[3], _HARD)[0])
+    args = [jnp.concatenate([x, d[None]]) for x, d in zip(args, dummy)]   # index n: the dummy
     order = jnp.argsort(branch, stable=True)
     sorted_branch = branch[order]
     counts = jnp.zeros(groups, int).at[branch].add(1)
