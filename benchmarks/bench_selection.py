@@ -20,6 +20,7 @@ import jax
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from make_reference_points import sample  # noqa: E402
 from reference import reference_normalized  # noqa: E402
 
 from solvable.selection import selection_error_normalized  # noqa: E402
@@ -41,15 +42,6 @@ def fixed_rule(k, t, b, a):
     return k * np.sum(_DU * B * A ** (k - 1))
 
 
-def sample(n, rng):
-    return (
-        np.exp(rng.uniform(0, np.log(1e4), n)),
-        np.exp(rng.uniform(np.log(0.1), np.log(100), n)),
-        rng.uniform(-5, 5, n),
-        rng.uniform(-5, 5, n),
-    )
-
-
 def rate(fn, n, repeats=5):
     """Points per second of ``fn()`` over ``n`` points: the median of ``repeats`` timed runs
     (this machine's timings vary by about 10% from run to run)."""
@@ -62,10 +54,9 @@ def rate(fn, n, repeats=5):
 
 
 def main(n_fast=20_000, n_fixed=1_000, n_ref=40):
-    rng = np.random.default_rng(0)
     fast = selection_error_normalized     # concrete input: compiled blocks over a thread pool
     jitted = jax.jit(selection_error_normalized)  # traced input: one compiled call
-    pts = sample(n_fast, rng)
+    pts = tuple(sample("moderate", n_fast, 0).T)
     fast(*pts).block_until_ready()
     fast_rate = rate(lambda: fast(*pts).block_until_ready(), n_fast)
     quarter = [p[: n_fast // 4] for p in pts]

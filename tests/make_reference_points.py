@@ -1,8 +1,9 @@
 """Write tests/data/reference_points.npz: random points of the moderate and extended domains
-with δ/s² from the slow independent reference (tests/reference.py). About 15 minutes.
+with δ/s² from the slow independent reference (tests/reference.py). Takes several minutes.
 
-Run: python tests/make_reference_points.py [seed_moderate seed_extended n_moderate n_extended]
-(the stored file: seeds 11, 12 with 300 points each, then 21, 22 with 1,500 and 1,000).
+Run: python tests/make_reference_points.py
+(the stored file: seeds 11, 12 with 300 points each, then 21, 22 with 1,500 and 1,000; `main`
+takes other (domain, seed, n) lists).
 """
 
 from __future__ import annotations
