@@ -15,6 +15,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+from scipy import integrate
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,7 +183,7 @@ def test_soft_series_matches_reference_inner_integrals(t):
 @jax.jit
 def _branch_values(k, t, b, a):
     """Each point's value from its own branch and from the largest ρ-budget branch of its kind
-    (the soft-only branch is compared with the full computation)."""
+    (the soft-only branch is compared with the full computation), and that branch's hard side."""
     reduced, cls = jax.vmap(sel._reduce)(k, t, b, a, jnp.ones(k.shape, bool))
     edges, branch = jax.vmap(sel._budget)(reduced[0], reduced[1], reduced[3], cls)
     args = (*reduced, edges)
@@ -191,21 +192,70 @@ def _branch_values(k, t, b, a):
     own = jnp.stack([fns[i](*args) for i in range(len(fns))])
     soft = jnp.where(branch >= sel._SOFT_ONLY, sel._soft_block(*args[:4]), 0.0)
     pick = lambda idx: own[idx, jnp.arange(k.shape[0])] + soft  # noqa: E731
-    return branch, pick(branch), pick(largest)
+    return branch, pick(branch), pick(largest), own[largest, jnp.arange(k.shape[0])]
+
+
+def _extended_points(seed, n):
+    rng = np.random.default_rng(seed)
+    return np.stack([np.exp(rng.uniform(0, math.log(1e6), n)),
+                     np.exp(rng.uniform(math.log(1e-3), math.log(1e3), n)),
+                     rng.uniform(-10, 10, n), rng.uniform(-10, 10, n)], axis=1)
+
+
+@pytest.mark.parametrize("t, a, c, r_lo", [(0.3, 0.0, 0.0, 1.0), (1e-3, 2.0, -1.0, 0.5),
+                                            (5.0, 4.0, 3.0, 9.0), (40.0, 9.5, -10.0, 30.0),
+                                            (0.05, 8.0, 2.0, 0.2), (2.0, 1.0, 0.5, 4.0)])
+def test_tail_against_quadrature(t, a, c, r_lo):
+    """The closed-form tail beyond r_lo (x = e^{V_LO − (r² − r_lo²)/(2t)}) against adaptive
+    quadrature of the exact integrands [φ(r − a) + φ(r + a)](1 − e^{−x}) and
+    [φ(r − a)(r + c)² + φ(r + a)(r − c)²] x e^{−x}. The series' left-out terms are below
+    e^{2 V_LO}/2 = 2e−11 relatively; quad is asked for 1e−13."""
+    def x(r):
+        return math.exp(sel._V_LO - (r * r - r_lo * r_lo) / (2.0 * t))
+
+    def phi(u):
+        return math.exp(-0.5 * u * u) / math.sqrt(2.0 * math.pi)
+
+    def quad(f):
+        return integrate.quad(f, r_lo, np.inf, epsabs=0.0, epsrel=1e-13, limit=200)[0]
+
+    want_m = quad(lambda r: (phi(r - a) + phi(r + a)) * -math.expm1(-x(r)))
+    want_b = quad(lambda r: (phi(r - a) * (r + c) ** 2 + phi(r + a) * (r - c) ** 2)
+                  * x(r) * math.exp(-x(r)))
+    m, b = sel._tail(jnp.float64(r_lo), jnp.float64(t), jnp.float64(a), jnp.float64(c))
+    assert float(m) == pytest.approx(want_m, rel=3e-11)
+    assert float(b) == pytest.approx(want_b, rel=3e-11)
 
 
 def test_branches_drop_nothing():
-    """A point's branch (its ρ-panel budget; the soft side alone where P(λ* > λ0) < e^{−80})
-    gives the value of the full rule: budgets only skip zero-width panels, and the dropped hard
-    side is below 5e−13 (bound in `_reduce`; in fact far smaller). Only the order of summation differs."""
-    rng = np.random.default_rng(8)
-    n = 96
-    pts = np.stack([np.exp(rng.uniform(0, math.log(1e6), n)),
-                    np.exp(rng.uniform(math.log(1e-3), math.log(1e3), n)),
-                    rng.uniform(-10, 10, n), rng.uniform(-10, 10, n)], axis=1)
-    branch, own, full = (np.asarray(v) for v in _branch_values(*pts.T))
+    """A point's branch (its ρ-panel budget; the soft side alone where the hard side is provably
+    below ε = 1e−12, see `_reduce`) gives the value of the full rule: budgets only skip
+    zero-width panels (equal up to the order of summation), and where the hard side is dropped
+    the full rule differs by at most ε."""
+    pts = _extended_points(15, 96)
+    branch, own, full, _ = (np.asarray(v) for v in _branch_values(*pts.T))
     assert set(branch) >= {sel._SOFT_ONLY, sel._FIRST_AT_OFFSET, sel._FIRST_SHARP}, np.bincount(branch)
-    np.testing.assert_allclose(own, full, rtol=1e-13, atol=0)
+    soft_only = branch == sel._SOFT_ONLY
+    np.testing.assert_allclose(own[~soft_only], full[~soft_only], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(own[soft_only], full[soft_only], rtol=1e-13,
+                               atol=sel._HARD_NEGLIGIBLE)
+
+
+def test_hard_side_bound():
+    """The bound behind dropping the hard side: E[f(z*) 1{λ* > λ0}] ≤ k (1 + b²) A(λ0)^{k−1}
+    (`_reduce`), with the hard side from the full rule and A(λ0) from the reference's adaptive
+    quadrature. It must hold with no slack: here the hard side reaches 0.65 of the bound, and
+    P(λ* > λ0)(1 + b²), without the factor k/A(λ0), is exceeded 4.4-fold."""
+    pts = _extended_points(18, 40)
+    pts = pts[pts[:, 3] >= 0]                      # a ≥ 0: the reduced variables are the inputs
+    k, t, b, a = pts.T
+    branch, _, _, hard = (np.asarray(v) for v in _branch_values(*pts.T))
+    one_minus_a = np.array([ref_mod._inner_gl(sel._LAMBDA0, *p[1:])[0] for p in pts])
+    bound = k * (1.0 + b * b) * np.exp((k - 1.0) * np.log1p(-one_minus_a))
+    assert np.any(hard > 1e-3), "some points need a large hard side"
+    assert np.all(hard <= bound), np.c_[pts, hard, bound][hard > bound]
+    soft_only = branch == sel._SOFT_ONLY
+    assert soft_only.any() and np.all(bound[soft_only] < sel._HARD_NEGLIGIBLE)
 
 
 def test_budgets_only_where_needed():
