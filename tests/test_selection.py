@@ -274,7 +274,9 @@ def test_budgets_only_where_needed():
     need = np.asarray((cls == sel._STEP) | (cls == sel._HARD))
     assert 0 < need.sum() < n
     np.testing.assert_array_equal(np.asarray(branch), np.asarray(want_branch))
-    np.testing.assert_array_equal(np.asarray(edges)[need], np.asarray(want_edges)[need])
+    # the two passes are compiled (fused) differently: edges may differ in the last bit
+    np.testing.assert_allclose(np.asarray(edges)[need], np.asarray(want_edges)[need],
+                               rtol=1e-14, atol=0)
 
 
 # ----------------------------------------------------------------- THEORY values and limits
