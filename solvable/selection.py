@@ -161,14 +161,20 @@ def _log_min_survival(k, r, a):
                          jnp.log(jnp.maximum(surv, 1e-300)))
 
 
-def _log_mills(alpha):
-    """log of Q(α)/φ(α), stable for all α (erfc up to α = 30, the asymptotic series above)."""
-    big = alpha > 30.0
-    al = jnp.where(big, 0.0, alpha)
-    exact = jnp.log(0.5 * jax.lax.erfc(al * _INV_SQRT2)) - _log_phi(al)
-    ab = jnp.where(big, alpha, 31.0)
+def _scaled_mills(alpha, log_pref):
+    """e^{log_pref} Q(α)/φ(α) (Q the normal survival function), for log_pref ≤ 0.
+
+    Up to α = 26 as e^{log_pref + α²/2} √(2π) erfc(α/√2)/2 (the exponent stays below 340;
+    where α < 0 the product is at most e^{log_pref}/φ(α)·1, which the callers keep finite),
+    above it by the asymptotic series α^{−1}(1 − α^{−2} + 3α^{−4} − …) to the α^{−10} term
+    (the next is below 1e−13 relatively). No logs: cheaper than the log-space form."""
+    big = alpha > 26.0
+    al = jnp.minimum(alpha, 26.0)
+    exact = jnp.exp(log_pref + 0.5 * al * al + _LOG_SQRT2PI) * (0.5 * jax.lax.erfc(al * _INV_SQRT2))
+    ab = jnp.maximum(alpha, 26.0)
     i2 = 1.0 / (ab * ab)
-    series = -jnp.log(ab) + jnp.log1p(i2 * (-1.0 + i2 * (3.0 + i2 * (-15.0 + i2 * 105.0))))
+    poly = 1.0 + i2 * (-1.0 + i2 * (3.0 + i2 * (-15.0 + i2 * (105.0 - 945.0 * i2))))
+    series = jnp.exp(log_pref) * poly / ab
     return jnp.where(big, series, exact)
 
 
@@ -190,7 +196,7 @@ def _tail(r_lo, t, a, c):
             alpha = (r_lo - m) / s
             log_pref = n * _V_LO + _log_phi(r_lo - sign * a)
             pref = jnp.exp(log_pref) * s
-            pref_mills = jnp.exp(log_pref + _log_mills(alpha)) * s   # (one exp: Q/φ may be huge)
+            pref_mills = _scaled_mills(alpha, log_pref) * s
             mc = m + cc
             m_tot = m_tot + coef_m * pref_mills
             b_tot = b_tot + coef_b * (pref_mills * (mc * mc + s2) + pref * (2.0 * mc * s + s2 * alpha))
