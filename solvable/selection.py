@@ -164,10 +164,10 @@ def _log_min_survival(k, r, a):
 def _scaled_mills(alpha, log_pref):
     """e^{log_pref} Q(α)/φ(α) (Q the normal survival function), for log_pref ≤ 0.
 
-    Up to α = 26 as e^{log_pref + α²/2} √(2π) erfc(α/√2)/2 (the exponent stays below 340;
-    where α < 0 the product is at most e^{log_pref}/φ(α)·1, which the callers keep finite),
-    above it by the asymptotic series α^{−1}(1 − α^{−2} + 3α^{−4} − …) to the α^{−10} term
-    (the next is below 1e−13 relatively). No logs: cheaper than the log-space form."""
+    Up to α = 26 as e^{log_pref + α²/2} √(2π) erfc(α/√2)/2 (the exponent stays below 340
+    where α ≥ 0; where α < 0, erfc ∈ (1, 2) and the exponential is within a factor 2 of the
+    result itself), above it by the asymptotic series α^{−1}(1 − α^{−2} + 3α^{−4} − …) to the
+    α^{−10} term (the next is below 1e−13 relatively). No logs: cheaper than a log-space form."""
     big = alpha > 26.0
     al = jnp.minimum(alpha, 26.0)
     exact = jnp.exp(log_pref + 0.5 * al * al + _LOG_SQRT2PI) * (0.5 * jax.lax.erfc(al * _INV_SQRT2))
