@@ -424,7 +424,7 @@ def _reduce(k, t, b, a, live):
 
     (P(clock i > u0 | z_i) = e^{−u0 w(z_i)} ≤ 1 and E[f] = E[(z + b − a)²] = 1 + b²). On both
     domains δ/s² ≥ 0.87 t/(1+t) at every stored reference point, so ε = 1e−12 stays below
-    1.2e−11 of δ where t ≥ 0.1 and below 1.2e−9 of it where t ≥ 1e−3."""
+    1.3e−11 of δ where t ≥ 0.1 and below 1.2e−9 of it where t ≥ 1e−3."""
     flip = a < 0
     a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     t_c = jnp.where(jnp.isinf(t), 1.0, jnp.minimum(t, 1e30))

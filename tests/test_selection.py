@@ -15,8 +15,8 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import integrate, special
 import pytest
+from scipy import integrate, special
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
