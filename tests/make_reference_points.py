@@ -18,15 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference import reference_normalized  # noqa: E402
 
 
-def sample(domain, n, seed):
-    """(n, 4) points (k, t, b, a), log-uniform in k and t, uniform offsets."""
+def sample(domain, n, seed, zero_share=0.15):
+    """(n, 4) points (k, t, b, a), log-uniform in k and t, uniform offsets; on the extended
+    domain a share ``zero_share`` of the points has t = 0 (the draws do not depend on it)."""
     rng = np.random.default_rng(seed)
     if domain == "moderate":
         return np.stack([np.exp(rng.uniform(0, np.log(1e4), n)),
                          np.exp(rng.uniform(np.log(0.1), np.log(100), n)),
                          rng.uniform(-5, 5, n), rng.uniform(-5, 5, n)], 1)
     t = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), n))
-    t[rng.uniform(size=n) < 0.15] = 0.0
+    t[rng.uniform(size=n) < zero_share] = 0.0
     return np.stack([np.exp(rng.uniform(0, np.log(1e6), n)), t,
                      rng.uniform(-10, 10, n), rng.uniform(-10, 10, n)], 1)
 

@@ -25,6 +25,7 @@ from solvable import selection as sel
 from solvable.selection import best_of_k_error, selection_error, selection_error_normalized
 
 import reference as ref_mod
+from make_reference_points import sample
 from reference import monte_carlo, reference_normalized
 
 _BATCH = 64
@@ -195,13 +196,6 @@ def _branch_values(k, t, b, a):
     return branch, pick(branch), pick(largest), own[largest, jnp.arange(k.shape[0])]
 
 
-def _extended_points(seed, n):
-    rng = np.random.default_rng(seed)
-    return np.stack([np.exp(rng.uniform(0, math.log(1e6), n)),
-                     np.exp(rng.uniform(math.log(1e-3), math.log(1e3), n)),
-                     rng.uniform(-10, 10, n), rng.uniform(-10, 10, n)], axis=1)
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.floats(-35.0, 1e4), st.floats(-300.0, 0.0))
 @example(26.0, 0.0).via("the last exact point")
@@ -245,7 +239,7 @@ def test_branches_drop_nothing():
     below ε = 1e−12, see `_reduce`) gives the value of the full rule: budgets only skip
     zero-width panels (equal up to the order of summation), and where the hard side is dropped
     the full rule differs by at most ε."""
-    pts = _extended_points(15, 96)
+    pts = sample("extended", 96, 8, zero_share=0.0)
     branch, own, full, _ = (np.asarray(v) for v in _branch_values(*pts.T))
     assert set(branch) >= {sel._SOFT_ONLY, sel._FIRST_AT_OFFSET, sel._FIRST_SHARP}, np.bincount(branch)
     soft_only = branch == sel._SOFT_ONLY
@@ -257,9 +251,9 @@ def test_branches_drop_nothing():
 def test_hard_side_bound():
     """The bound behind dropping the hard side: E[f(z*) 1{λ* > λ0}] ≤ k (1 + b²) A(λ0)^{k−1}
     (`_reduce`), with the hard side from the full rule and A(λ0) from the reference's adaptive
-    quadrature. It must hold with no slack: here the hard side reaches 0.65 of the bound, and
-    P(λ* > λ0)(1 + b²), without the factor k/A(λ0), is exceeded 4.4-fold."""
-    pts = _extended_points(18, 40)
+    quadrature. It must hold with no slack: here the hard side reaches 0.94 of the bound, and
+    P(λ* > λ0)(1 + b²), without the factor k/A(λ0), is exceeded 3.1-fold."""
+    pts = sample("extended", 40, 18, zero_share=0.0)
     pts = pts[pts[:, 3] >= 0]                      # a ≥ 0: the reduced variables are the inputs
     k, t, b, a = pts.T
     branch, _, _, hard = (np.asarray(v) for v in _branch_values(*pts.T))
