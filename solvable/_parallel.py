@@ -32,13 +32,14 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def pad_to(flat, size: int):
-    """Pad 1-D arrays (repeating their last element) to a multiple of ``size``."""
+    """Pad arrays along their leading axis (repeating the last entry) to a multiple of ``size``."""
     pad = (-flat[0].shape[0]) % size
-    return [jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,))]) for x in flat]
+    return [jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,) + x.shape[1:])]) for x in flat]
 
 
 def map_blocks(fn, flat, size: int):
-    """``fn`` applied to consecutive blocks of ``size`` points of the 1-D arrays ``flat``.
+    """``fn`` applied to consecutive blocks of ``size`` points of the arrays ``flat`` (points on
+    the leading axis).
 
     ``fn(*block)`` returns an array or a tuple of arrays with the points on the leading axis;
     the blocks' results are concatenated and cut back to the number of points. On CPU with more

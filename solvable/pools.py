@@ -1,0 +1,1055 @@
+"""Selection curves from real pools of judged samples (docs/theory.md §7).
+
+A *pool* holds, for each of Q questions, n_q sampled answers with a judge score s_i, a
+correctness c_i (a 0/1 flag, or a float such as a loss) and optionally an answer label a_i.
+For a fresh draw of k answers, this module computes the accuracy of a selection rule
+
+=================  ===========================================================================
+``"pass"``         pass@k: 1 if any of the k is correct (an oracle picks)
+``"best_of_k"``    the top-scoring answer, ties broken uniformly at random
+``"softmax"``      answer i with probability ∝ e^{s_i/T}; T = 0 is best-of-k, T = ∞ uniform
+``"majority"``     the most frequent answer label, ties broken uniformly at random
+``"weighted_vote"`` the label of largest Σ_i e^{s_i/T} over its answers; T = ∞ is the
+                   majority vote, T = 0 its limit (the plurality among the top-scoring answers)
+=================  ===========================================================================
+
+in one of two sampling modes:
+
+* ``replacement=False`` (default): the exact average over all C(n, k) subsets of the pool, which
+  is the unbiased estimate of the rule's accuracy for a fresh draw of k ≤ n answers from the
+  model that produced the pool;
+* ``replacement=True``: the rule under the pool's empirical law (k i.i.d. draws from the pool,
+  any k), the plug-in estimate.
+
+Exact forms (no Monte Carlo), with A samples scoring below a level, m at it, c correct among n:
+
+* pass@k = 1 − C(n − c, k)/C(n, k)  (with replacement: 1 − (1 − c/n)^k);
+* best-of-k: the subset's maximum is at a level with probability [C(A + m, k) − C(A, k)]/C(n, k)
+  (with replacement ((A + m)/n)^k − (A/n)^k), and each of the m is then kept with equal chance;
+* softmax at T > 0, from 1/Z = ∫₀^∞ e^{−uZ} du with w_i = e^{s_i/T}, x_i(u) = e^{−u w_i}:
+  acc = ∫₀^∞ E_S[Σ_{i∈S} c_i w_i Π_{j∈S} x_j] du. Without replacement the subset average of
+  the products is an elementary symmetric polynomial, computed for every k at once by the
+  recursion of subset means M_r ← ((j − r)/j) M_r + (r/j) x_j M_{r−1} (all terms ≥ 0, so no
+  cancellation); with replacement it is k ∫ (n⁻¹Σ c_i w_i x_i)(n⁻¹Σ x_j)^{k−1} du. The
+  u-integral is a trapezoidal rule in λ = ln u of step h = 0.35: each term is a Gumbel density
+  in λ, whose Fourier transform is Γ(1 − iω), so the rule's relative error is at most
+  2|Γ(1 + 2πi/h)| ≈ 1.2e−11;
+* majority vote: the multivariate hypergeometric (or multinomial) law of the label counts. For
+  the correct label with count a = m, the other labels must have counts ≤ m, a tie among t + 1
+  leaders counting 1/(t + 1) = ∫₀¹ y^t dy (Gauss–Legendre in y, exact for this polynomial);
+  labels with fewer than m members in the pool cannot reach m and are summed out in closed form;
+* weighted vote at 0 < T < ∞: enumeration of all subsets where there are few (``max_exact``),
+  otherwise a Monte Carlo over random subsets whose standard error is reported (the result's
+  ``exact`` is then False and ``mc_stderr`` is positive); at T = ∞ it is the majority vote.
+
+Answer label −1 means "no answer extracted": such an answer never wins a vote, and a subset
+without any labelled answer counts as wrong. Standard errors treat questions as the sampling
+unit (the standard deviation of the per-question values over √Q).
+
+The shipped real data (`rewardmath`) are judge scores from "Evaluating Robustness of Reward
+Models for Mathematical Reasoning" (Kim et al., arXiv 2410.01729), MIT license; see
+``solvable/data/README.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import math
+from pathlib import Path
+from typing import Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy.special import gammaln
+
+from . import _config  # noqa: F401  (float64)
+from ._parallel import map_blocks
+
+__all__ = [
+    "Pool",
+    "SelectionCurve",
+    "BestSetting",
+    "RULES",
+    "selection_curve",
+    "best_k",
+    "rewardmath",
+    "REWARDMATH_JUDGES",
+]
+
+RULES = ("pass", "best_of_k", "softmax", "majority", "weighted_vote")
+_FLAG_RULES = ("pass", "majority", "weighted_vote")
+_LAMBDA_STEP = 0.35       # trapezoid step in λ = ln u: relative error ≤ 2|Γ(1 + 2πi/h)| ≈ 1.2e−11
+_SOFTMAX_BLOCK = 32       # questions per compiled block of the softmax recursion
+_LAMBDA_LOW = -34.0       # λ below this (plus −ln k) carries less than e^{−34} of the value
+_LAMBDA_HIGH = math.log(36.0)  # e^{−e^λ Z} < e^{−36} above this (plus −ln Z_min)
+
+
+# --------------------------------------------------------------------------------------------
+# the pool
+# --------------------------------------------------------------------------------------------
+
+def _pad_rows(rows, name, fill):
+    if len(rows) == 0:
+        raise ValueError(f"{name} has no questions")
+    width = max(len(r) for r in rows)
+    out = np.full((len(rows), width), fill, dtype=object)
+    for q, r in enumerate(rows):
+        out[q, : len(r)] = list(r)
+    return out
+
+
+def _as_matrix(x, name):
+    """[Q, n] array from a 2-D array or a list of 1-D rows (ragged rows padded with NaN)."""
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        return x
+    if isinstance(x, (list, tuple)) and len(x) and all(np.ndim(r) == 1 for r in x):
+        lengths = {len(r) for r in x}
+        if len(lengths) == 1:
+            return np.array([list(r) for r in x], dtype=object)
+        return _pad_rows(x, name, np.nan)
+    arr = np.asarray(x, dtype=object)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a [questions, samples] array or a list of 1-D arrays, "
+                         f"got shape {arr.shape}")
+    return arr
+
+
+def _float_matrix(x, name):
+    try:
+        return np.asarray(_as_matrix(x, name), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must hold numbers: {err}") from None
+
+
+def _answer_matrix(answers, shape, valid):
+    """Integer labels (≥ 0, −1 for no answer) from integers or strings; padding gets −1."""
+    raw = _as_matrix(answers, "answers")
+    if raw.shape != shape:
+        raise ValueError(f"answers has shape {raw.shape}, scores has shape {shape}")
+    names: dict = {}
+    out = np.full(shape, -1, dtype=np.int64)
+    for (q, i), v in np.ndenumerate(raw):
+        if not valid[q, i]:
+            continue
+        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v == ""):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"answers must be integer or string labels, got {v!r}")
+        if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating))
+                                                and float(v).is_integer()):
+            iv = int(v)
+            if iv < -1:
+                raise ValueError(f"answers must be integers >= -1 (-1: no answer), got {iv}")
+            key = ("int", iv)
+            if iv == -1:
+                continue
+        elif isinstance(v, str):
+            key = ("str", v)
+        else:
+            raise ValueError(f"answers must be integer or string labels, got {v!r}")
+        out[q, i] = names.setdefault(key, len(names))
+    return out, tuple(k[1] for k in sorted(names, key=names.get))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Pool:
+    """Judged samples of Q questions: scores, correctness and optional answer labels.
+
+    Parameters
+    ----------
+    scores : array_like [Q, n], or a list of Q 1-D arrays (ragged)
+        The judge's score of each sample. NaN marks padding (absent samples) and must then be
+        NaN in `correct` (and any label in `answers` is ignored there).
+    correct : array_like, same layout as `scores`
+        1/0 flags (the rules ``"pass"``, ``"majority"``, ``"weighted_vote"`` need flags), or any
+        finite number (e.g. a loss) for ``"best_of_k"`` and ``"softmax"``, which then average it.
+    answers : array_like, same layout, optional
+        Answer labels: integers ≥ 0 or strings (mapped to integers), −1 / None / "" for "no
+        answer extracted". Needed by the vote rules. Samples that share a label must agree on
+        `correct` (the label is the answer that is right or wrong).
+    questions : sequence, optional
+        Question identifiers, kept for reference.
+
+    Attributes
+    ----------
+    scores, correct : ndarray [Q, n_max], float64, NaN-padded
+    answers : ndarray [Q, n_max] of int64, or None
+    answer_names : tuple
+        The original label of each integer label (for string labels).
+    n : ndarray [Q]
+        Samples per question.
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> pool = pools.Pool([[0.9, 0.1, 0.5], [0.2, 0.8]], [[1, 0, 0], [0, 1]])
+    >>> pool.num_questions, pool.n.tolist()
+    (2, [3, 2])
+    """
+
+    scores: np.ndarray
+    correct: np.ndarray
+    answers: Optional[np.ndarray] = None
+    questions: Optional[tuple] = None
+    answer_names: tuple = ()
+
+    def __init__(self, scores, correct, answers=None, *, questions=None):
+        s = _float_matrix(scores, "scores")
+        c = _float_matrix(correct, "correct")
+        if s.shape != c.shape:
+            raise ValueError(f"correct has shape {c.shape}, scores has shape {s.shape}")
+        pad = np.isnan(s)
+        if np.any(np.isinf(s)):
+            raise ValueError("scores must be finite (NaN only as padding of ragged pools)")
+        if not np.array_equal(pad, np.isnan(c)):
+            raise ValueError("scores and correct must be NaN (padding) at the same places")
+        if np.any(np.isinf(c)):
+            raise ValueError("correct must be finite")
+        counts = np.sum(~pad, axis=1)
+        if np.any(counts == 0):
+            q = int(np.flatnonzero(counts == 0)[0])
+            raise ValueError(f"scores: question {q} has no samples")
+        valid = ~pad
+        names: tuple = ()
+        a = None
+        if answers is not None:
+            a, names = _answer_matrix(answers, s.shape, valid)
+            _check_label_consistency(a, c, valid)
+        if questions is not None:
+            questions = tuple(questions)
+            if len(questions) != s.shape[0]:
+                raise ValueError(f"questions has {len(questions)} entries, scores has "
+                                 f"{s.shape[0]} questions")
+        object.__setattr__(self, "scores", s)
+        object.__setattr__(self, "correct", c)
+        object.__setattr__(self, "answers", a)
+        object.__setattr__(self, "questions", questions)
+        object.__setattr__(self, "answer_names", names)
+
+    @property
+    def valid(self) -> np.ndarray:
+        """[Q, n_max] mask of the samples present."""
+        return ~np.isnan(self.scores)
+
+    @property
+    def n(self) -> np.ndarray:
+        """Number of samples of each question."""
+        return np.sum(self.valid, axis=1)
+
+    @property
+    def num_questions(self) -> int:
+        return self.scores.shape[0]
+
+    @property
+    def is_binary(self) -> bool:
+        """True when `correct` holds only 0/1 flags."""
+        c = self.correct[self.valid]
+        return bool(np.all((c == 0) | (c == 1)))
+
+    def __repr__(self):
+        n = self.n
+        labels = "with" if self.answers is not None else "without"
+        return (f"Pool({self.num_questions} questions, {n.min()}–{n.max()} samples each, "
+                f"{labels} answer labels)")
+
+    @classmethod
+    def from_table(cls, table, *, question="question", score="score", correct="correct",
+                   answer="answer"):
+        """A pool from a tidy table with one row per sample.
+
+        Parameters
+        ----------
+        table : str, path, pandas.DataFrame or mapping of columns
+            A CSV file, a JSON-lines file (``.jsonl``), a DataFrame (if pandas is installed) or
+            a dict of equal-length columns.
+        question, score, correct, answer : str
+            Column names. The answer column is optional (absent: no labels); its empty cells
+            mean "no answer extracted".
+
+        Returns
+        -------
+        Pool
+            Questions in order of first appearance; samples in row order.
+
+        Examples
+        --------
+        >>> from solvable import pools
+        >>> table = {"question": [1, 1, 2], "score": [0.3, 0.9, 0.5],
+        ...          "correct": [1, 0, 1], "answer": ["7", "8", "2"]}
+        >>> pools.Pool.from_table(table).n.tolist()
+        [2, 1]
+        """
+        cols = _read_table(table)
+        for name in (question, score, correct):
+            if name not in cols:
+                raise ValueError(f"table has no column {name!r} (columns: {sorted(cols)})")
+        qs = list(cols[question])
+        order: dict = {}
+        rows: dict = {}
+        for r, q in enumerate(qs):
+            rows.setdefault(order.setdefault(q, len(order)), []).append(r)
+        idx = [rows[i] for i in range(len(order))]
+
+        def per_question(col, conv):
+            vals = cols[col]
+            return [np.array([conv(vals[r]) for r in rs], dtype=object) for rs in idx]
+
+        to_float = lambda v: np.nan if v is None or v == "" else float(v)  # noqa: E731
+        answers = None
+        if answer in cols:
+            answers = per_question(answer, lambda v: _table_label(v))
+        return cls(per_question(score, to_float), per_question(correct, to_float), answers,
+                   questions=list(order))
+
+
+def _table_label(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        if v == "":
+            return None
+        try:
+            iv = int(v)
+            return iv
+        except ValueError:
+            return v
+    return v
+
+
+def _read_table(table) -> dict:
+    if isinstance(table, dict):
+        return {k: list(v) for k, v in table.items()}
+    if hasattr(table, "to_dict") and hasattr(table, "columns"):
+        return {str(c): list(table[c]) for c in table.columns}
+    path = Path(table)
+    if not path.exists():
+        raise ValueError(f"table: no file {str(path)!r}")
+    if path.suffix in (".jsonl", ".ndjson"):
+        import json
+
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        keys = list(dict.fromkeys(k for rec in records for k in rec))
+        return {k: [rec.get(k) for rec in records] for k in keys}
+    import csv
+
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        records = list(reader)
+        return {k: [rec[k] for rec in records] for k in reader.fieldnames or []}
+
+
+def _check_label_consistency(a, c, valid):
+    """Samples sharing a label must agree on correctness."""
+    for q in range(a.shape[0]):
+        lab, cor = a[q][valid[q]], c[q][valid[q]]
+        keep = lab >= 0
+        lab, cor = lab[keep], cor[keep]
+        if lab.size == 0:
+            continue
+        order = np.argsort(lab, kind="stable")
+        lab, cor = lab[order], cor[order]
+        same = lab[1:] == lab[:-1]
+        if np.any(same & (cor[1:] != cor[:-1])):
+            raise ValueError(f"answers: in question {q} samples with the same answer label "
+                             "disagree on correct")
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SelectionCurve:
+    """Accuracy of one rule against k, per question and averaged.
+
+    Attributes
+    ----------
+    rule : str
+    temperature : float
+    replacement : bool
+    k : ndarray [K]
+    per_question : ndarray [Q, K]
+        The rule's expected accuracy on each question (exact, or a Monte Carlo estimate where
+        ``exact`` is False).
+    mean : ndarray [K]
+        Mean over questions.
+    stderr : ndarray [K]
+        Standard error of `mean` over questions (std of `per_question` / √Q), including the
+        Monte Carlo error where there is one.
+    exact : ndarray [K] of bool
+        False where the value was estimated by Monte Carlo over subsets.
+    mc_stderr : ndarray [K]
+        Monte Carlo standard error of `mean` (0 where exact).
+    """
+
+    rule: str
+    temperature: float
+    replacement: bool
+    k: np.ndarray
+    per_question: np.ndarray
+    mean: np.ndarray
+    stderr: np.ndarray
+    exact: np.ndarray
+    mc_stderr: np.ndarray
+
+    def best(self):
+        """(k, mean, stderr) at the k of highest mean accuracy."""
+        i = int(np.argmax(self.mean))
+        return int(self.k[i]), float(self.mean[i]), float(self.stderr[i])
+
+
+@dataclasses.dataclass(frozen=True)
+class BestSetting:
+    """The best (k, T) of a grid, with its uncertainty (see `best_k`).
+
+    Attributes
+    ----------
+    k, temperature : the grid point of highest mean accuracy
+    mean, stderr : its accuracy and standard error over questions
+    bootstrap_share : fraction of bootstrap resamples of the questions whose best point it is
+    plausible : list of (k, T) whose accuracy is not below the best by more than 1.96 paired
+        standard errors (the set the data cannot tell apart from the best)
+    grid : ndarray [len(temperatures), len(ks)] of mean accuracies
+    """
+
+    k: int
+    temperature: float
+    mean: float
+    stderr: float
+    bootstrap_share: float
+    plausible: list
+    grid: np.ndarray
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------------
+
+def _check_rule(rule):
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+
+
+def _check_ks(ks, pool: Pool, replacement: bool):
+    k = np.atleast_1d(np.asarray(ks, dtype=np.float64))
+    if k.ndim != 1 or k.size == 0:
+        raise ValueError(f"ks must be a non-empty 1-D sequence of integers, got {ks!r}")
+    if np.any(~np.isfinite(k)) or np.any(k != np.round(k)):
+        raise ValueError(f"ks must be integers, got {ks!r}")
+    if np.any(k < 1):
+        raise ValueError(f"ks must be >= 1, got {k[k < 1][0]:g}")
+    k = k.astype(np.int64)
+    n_min = int(pool.n.min())
+    if not replacement and k.max() > n_min:
+        raise ValueError(f"ks: k = {k.max()} exceeds the smallest pool (n = {n_min}) without "
+                         "replacement; use replacement=True or smaller k")
+    return k
+
+
+def _check_temperature(temperature):
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a number, got {temperature!r}") from None
+    if math.isnan(t) or t < 0:
+        raise ValueError(f"temperature must be >= 0 (0: best-of-k, inf: uniform), got {t}")
+    return t
+
+
+def _check_flags(pool: Pool, rule):
+    if not pool.is_binary:
+        raise ValueError(f"correct must hold 0/1 flags for rule {rule!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# exact rules
+# --------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=8)
+def _log_factorial(n_max: int) -> np.ndarray:
+    """ln j! for j = 0..n_max (a table: the recursions below look it up many times)."""
+    return gammaln(np.arange(n_max + 1) + 1.0)
+
+
+def _log_choose(n, k):
+    """ln C(n, k) for integer arrays (k is clipped to [0, n]: callers mask k outside it)."""
+    n = np.asarray(n, dtype=np.int64)
+    k = np.clip(np.asarray(k, dtype=np.int64), 0, n)
+    lf = _log_factorial(int(max(np.max(n, initial=0), 1)))
+    return lf[n] - lf[k] - lf[n - k]
+
+
+def _frac_choose(a, k, n):
+    """C(a, k)/C(n, k) for integer arrays (0 where a < k)."""
+    a, k, n = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(k, np.int64),
+                                  np.asarray(n, np.int64))
+    ok = a >= k
+    aa = np.where(ok, a, k)
+    return np.where(ok, np.exp(_log_choose(aa, k) - _log_choose(n, k)), 0.0)
+
+
+def _pass(pool: Pool, k, replacement):
+    n = pool.n[:, None]
+    c = np.nansum(pool.correct, axis=1)[:, None].astype(np.int64)
+    if replacement:
+        return 1.0 - (1.0 - c / n) ** k[None, :]
+    return 1.0 - _frac_choose(n - c, k[None, :], n)
+
+
+def _levels(scores, valid):
+    """For each sample: A = valid samples strictly below it, m = valid samples at its score."""
+    s = np.where(valid, scores, -np.inf)
+    order = np.argsort(s, axis=1, kind="stable")
+    srt = np.take_along_axis(s, order, axis=1)
+    n = s.shape[1]
+    j = np.broadcast_to(np.arange(n), s.shape)
+    new = np.ones(s.shape, bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    last = np.ones(s.shape, bool)
+    last[:, :-1] = new[:, 1:]
+    first_pos = np.maximum.accumulate(np.where(new, j, 0), axis=1)
+    last_pos = np.flip(np.minimum.accumulate(np.flip(np.where(last, j, n), axis=1), axis=1),
+                       axis=1)
+    below, at = np.empty_like(first_pos), np.empty_like(first_pos)
+    np.put_along_axis(below, order, first_pos, axis=1)
+    np.put_along_axis(at, order, last_pos - first_pos + 1, axis=1)
+    return below - np.sum(~valid, axis=1, keepdims=True), at
+
+
+def _best_of_k(pool: Pool, k, replacement):
+    """Exact best-of-k accuracy [Q, K], ties uniform.
+
+    Σ_i (c_i/m_i) [F(A_i + m_i) − F(A_i)] with F(a) = C(a, k)/C(n, k) (or (a/n)^k): the weights
+    c_i/m_i are binned by a, so the sum is one product of a [Q, n + 1] histogram with the
+    [n + 1, K] table of F.
+    """
+    valid = pool.valid
+    below, at = _levels(pool.scores, valid)
+    w = np.where(valid, pool.correct, 0.0) / np.maximum(at, 1)
+    n_max = pool.scores.shape[1]
+    Q = pool.num_questions
+    hist = np.zeros((Q, n_max + 1))
+    rows = np.broadcast_to(np.arange(Q)[:, None], w.shape)
+    np.add.at(hist, (rows, np.where(valid, below + at, 0)), w)
+    np.add.at(hist, (rows, np.where(valid, below, 0)), -w)
+    out = np.empty((Q, k.size))
+    a = np.arange(n_max + 1)
+    for n in np.unique(pool.n):            # one table per distinct pool size
+        sel = pool.n == n
+        if replacement:
+            table = (np.minimum(a, n)[:, None] / n) ** k[None, :]
+        else:
+            table = _frac_choose(np.minimum(a, n)[:, None], k[None, :], n)
+        out[sel] = hist[sel] @ table
+    return out
+
+
+def _softmax_one(logw, c, valid, lam, lam_w, k_max: int, replacement: bool):
+    """∫ E_S[Σ_{i∈S} c_i w_i Π_{j∈S} e^{−u w_j}] du for k = 0..k_max, one question.
+
+    logw, c, valid: [n]; lam, lam_w: [N] nodes in λ = ln u and their trapezoid weights
+    (u du = u dλ is folded into the integrand).
+    """
+    le = jnp.where(valid[None, :], lam[:, None] + logw[None, :], -jnp.inf)          # ln(u w_j)
+    e = jnp.exp(le)
+    x = jnp.exp(-e)                                                                 # [N, n]
+    g = c[None, :] * jnp.exp(le - e)                                                # c u w x
+    r = jnp.arange(k_max + 1, dtype=jnp.float64)
+    if replacement:
+        n = jnp.sum(valid)
+        num = jnp.sum(g, axis=1) / n                                                # [N]
+        log_den = jnp.log1p(-jnp.minimum(jnp.sum(-jnp.expm1(-e), axis=1) / n, 1.0))
+        powk = jnp.where(r[None, :] <= 1.0, 1.0,
+                         jnp.exp(jnp.maximum(r - 1.0, 0.0)[None, :] * log_den[:, None]))
+        return jnp.sum(lam_w[:, None] * r[None, :] * num[:, None] * powk, axis=0)
+
+    def step(carry, inputs):
+        # subset means over r-subsets of the j samples seen: M0 = E Π x, M1 = E Σ c u w Π x
+        m0, m1, j = carry
+        xj, gj, vj = inputs
+        jn = j + vj
+        keep = jnp.where(vj, jnp.clip(jn - r, 0.0, None) / jnp.maximum(jn, 1.0), 1.0)
+        add = jnp.where(vj & (r <= jn), r / jnp.maximum(jn, 1.0), 0.0)
+        s0 = jnp.concatenate([jnp.zeros((lam.shape[0], 1)), m0[:, :-1]], axis=1)
+        s1 = jnp.concatenate([jnp.zeros((lam.shape[0], 1)), m1[:, :-1]], axis=1)
+        m1 = keep * m1 + add * (xj[:, None] * s1 + gj[:, None] * s0)
+        m0 = keep * m0 + add * xj[:, None] * s0
+        return (m0, m1, jn), None
+
+    m0 = jnp.zeros((lam.shape[0], k_max + 1)).at[:, 0].set(1.0)
+    m1 = jnp.zeros((lam.shape[0], k_max + 1))
+    (m0, m1, _), _ = jax.lax.scan(step, (m0, m1, 0.0), (x.T, g.T, valid))
+    return jnp.sum(lam_w[:, None] * m1, axis=0)
+
+
+@functools.partial(jax.jit, static_argnames=("k_max", "replacement"))
+def _softmax_kernel(logw, c, valid, lam, lam_w, *, k_max, replacement):
+    """`_softmax_one` over questions, one at a time (its arrays stay in cache)."""
+    one = functools.partial(_softmax_one, k_max=k_max, replacement=replacement)
+    return jax.lax.map(lambda args: one(*args), (logw, c, valid, lam, lam_w))
+
+
+def _lambda_nodes(logw, valid, k_max):
+    """Trapezoid nodes in λ = ln u where the integrand can matter, per question.
+
+    Every subset S has ln Z_S within [ln w_max(S), ln w_max(S) + ln k], and its term
+    u Z_S e^{−u Z_S} (in λ) is below e^{−34}·k left of −ln Z_S − 34 − ln k... and below
+    36·e^{−36} right of −ln Z_S + ln 36. So only nodes of the uniform grid λ_m = m·h that lie in
+    ∪_i [−ln w_i − ln k − 34, −ln w_i + ln 36] are kept (the grid is the same for all samples,
+    so the rule is the plain trapezoid rule with negligible nodes dropped). Returns the nodes,
+    their weights (h, or 0 for padding) as [Q, N] arrays.
+    """
+    h = _LAMBDA_STEP
+    lo = np.floor((-logw + _LAMBDA_LOW - math.log(k_max)) / h).astype(np.int64)
+    hi = np.ceil((-logw + _LAMBDA_HIGH) / h).astype(np.int64)
+    rows = []
+    for q in range(logw.shape[0]):          # merge each question's intervals (sorted)
+        ivals = sorted(zip(lo[q][valid[q]], hi[q][valid[q]]))
+        merged = [list(ivals[0])]
+        for a, b in ivals[1:]:
+            if a <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        rows.append(np.concatenate([np.arange(a, b + 1) for a, b in merged]))
+    width = _bucket(max(r.size for r in rows), 16)
+    lam = np.zeros((len(rows), width))
+    wts = np.zeros((len(rows), width))
+    for q, r in enumerate(rows):
+        lam[q, : r.size] = r * h
+        wts[q, : r.size] = h
+    return lam, wts
+
+
+def _softmax(pool: Pool, k, temperature, replacement):
+    """Exact softmax-selection accuracy [Q, K] at 0 < T < ∞."""
+    valid = pool.valid
+    s = np.where(valid, pool.scores, -np.inf)
+    logw = np.where(valid, (s - np.max(s, axis=1, keepdims=True)) / temperature, 0.0)
+    k_max = int(k.max())
+    lam, lam_w = _lambda_nodes(logw, valid, k_max)
+    # sizes rounded up to buckets so that few shapes are compiled (padded samples are masked)
+    width = _bucket(pool.scores.shape[1], 8)
+    pad = ((0, 0), (0, width - pool.scores.shape[1]))
+    c = np.pad(np.where(valid, pool.correct, 0.0), pad)
+    kernel = functools.partial(_softmax_kernel, k_max=_bucket(k_max, 8),
+                               replacement=bool(replacement))
+    res = map_blocks(kernel, [jnp.asarray(np.pad(logw, pad)), jnp.asarray(c),
+                              jnp.asarray(np.pad(valid, pad)), jnp.asarray(lam),
+                              jnp.asarray(lam_w)], _SOFTMAX_BLOCK)
+    return np.asarray(res)[:, k]
+
+
+def _bucket(size: int, step: int) -> int:
+    return -(-size // step) * step
+
+
+def _majority(pool: Pool, k, replacement, valid=None):
+    """Exact plurality-vote accuracy [Q, K] (ties uniform; label −1 never wins)."""
+    valid = pool.valid if valid is None else valid
+    Q = pool.num_questions
+    k_max = int(k.max())
+    out = np.zeros((Q, k.size))
+    for q in range(Q):
+        lab = pool.answers[q][valid[q]]
+        cor = pool.correct[q][valid[q]]
+        n = lab.size
+        labels, counts = np.unique(lab[lab >= 0], return_counts=True)
+        value = np.array([cor[lab == l][0] for l in labels])
+        n_free = int(np.sum(lab < 0))
+        for j in np.flatnonzero(value != 0):
+            others = np.delete(counts, j)
+            out[q] += value[j] * _label_wins(int(counts[j]), others, n_free, n, k, k_max,
+                                             replacement)
+    return out
+
+
+def _label_wins(n_j, others, n_free, n, k, k_max, replacement):
+    """P(a label with n_j members wins the plurality vote of k draws), for each k in `k`."""
+    others = np.sort(others)[::-1]
+    result = np.zeros(k.size)
+    m_top = min(n_j, k_max) if not replacement else k_max
+    for m in range(1, m_top + 1):
+        s_max = k_max - m
+        big = others[others >= m] if not replacement else others
+        free = n_free + int(np.sum(others[others < m])) if not replacement else n_free
+        t_max = min(big.size, s_max // m)
+        y, wy = np.polynomial.legendre.leggauss(max(1, (t_max + 2) // 2))
+        y, wy = (y + 1) / 2, wy / 2
+        # prob[y, s]: P(a uniform s-subset of the processed non-target samples has every label
+        # count ≤ m), each label at exactly m weighted by y
+        s = np.arange(s_max + 1)
+        if replacement:
+            prob = _multinomial_others(big, n_free, n, n_j, m, s_max, y)
+        else:
+            prob = np.where(s <= free, 1.0, 0.0)[None, :].repeat(y.size, 0)
+            done = free
+            for n_l in big:
+                prob = _merge_group(prob, done, int(n_l), m, y, s_max)
+                done += int(n_l)
+        tie = wy @ prob                                                   # [s]
+        kk = k - m
+        ok = kk >= 0
+        if replacement:
+            p_target = np.where(ok, np.exp(_log_choose(k, np.maximum(kk, 0))
+                                           + m * math.log(n_j / n)), 0.0)
+            rest = 1.0 - n_j / n
+            p_target = p_target * np.where(ok, rest ** np.maximum(kk, 0), 0.0)
+        else:
+            p_target = np.where(ok, np.exp(
+                _log_choose(n_j, m) + _log_choose(n - n_j, np.maximum(kk, 0))
+                - _log_choose(n, k)), 0.0)
+            p_target = np.where(ok & (kk <= n - n_j), p_target, 0.0)
+        result += p_target * np.where(ok, tie[np.clip(kk, 0, s_max)], 0.0)
+    return result
+
+
+def _merge_group(prob, done, n_l, m, y, s_max):
+    """Add a label of n_l members to `done` processed samples (uniform subsets, no replacement).
+
+    new[s] = Σ_a C(done, s − a) C(n_l, a)/C(done + n_l, s) · prob[s − a] · g(a),
+    g(a) = 1 for a < m, y for a = m, 0 above.
+    """
+    s = np.arange(s_max + 1)[:, None]
+    a = np.arange(m + 1)[None, :]
+    rest = s - a
+    ok = (rest >= 0) & (rest <= done) & (a <= n_l) & (s <= done + n_l)
+    rest_c = np.clip(rest, 0, done)
+    a_c = np.minimum(a, n_l)
+    s_c = np.minimum(s, done + n_l)
+    logw = (_log_choose(done, rest_c) + _log_choose(n_l, a_c) - _log_choose(done + n_l, s_c))
+    w = np.where(ok, np.exp(logw), 0.0)                                  # [s, a]
+    g = np.where(a < m, 1.0, 0.0)[None] + (a == m)[None] * y[:, None, None]   # [y, 1, a]
+    src = prob[:, np.clip(rest, 0, None)] * (rest >= 0)[None]            # [y, s, a]
+    return np.sum(w[None] * g * src, axis=2)
+
+
+def _multinomial_others(big, n_free, n, n_j, m, s_max, y):
+    """As `_merge_group`'s product, for i.i.d. draws among the non-target samples."""
+    s = np.arange(s_max + 1)
+    prob = np.ones((y.size, s_max + 1))
+    mass = n_free / n          # probability mass processed so far (free samples first)
+    for n_l in big:
+        q_l = n_l / n
+        new_mass = mass + q_l
+        if new_mass <= 0:
+            continue
+        rho = q_l / new_mass
+        a = np.arange(m + 1)[None, :]
+        rest = s[:, None] - a
+        ok = rest >= 0
+        logb = (_log_choose(s[:, None], a) + a * math.log(rho) + (np.log1p(-rho) * np.clip(rest, 0, None) if rho < 1
+                                       else np.where(rest > 0, -np.inf, 0.0)))
+        w = np.where(ok, np.exp(logb), 0.0)
+        g = np.where(a < m, 1.0, 0.0)[None] + (a == m)[None] * y[:, None, None]
+        src = prob[:, np.clip(rest, 0, None)] * ok[None]
+        prob = np.sum(w[None] * g * src, axis=2)
+        mass = new_mass
+    if mass == 0:  # no other samples: any s > 0 draws are impossible
+        prob = prob * (s == 0)[None]
+    return prob
+
+
+def _vote_winner_value(scores, labels, values, temperature, rng):
+    """Expected value of the weighted-vote winner of each draw (ties uniform).
+
+    scores, labels, values: [D, k] (one draw per row). Returns [D].
+    """
+    D, k = labels.shape
+    uniq = np.unique(labels[labels >= 0])
+    if uniq.size == 0:
+        return np.zeros(D)
+    onehot = labels[:, :, None] == uniq[None, None, :]                   # [D, k, L]
+    if temperature == 0.0:
+        top = np.max(np.where(labels >= 0, scores, -np.inf), axis=1, keepdims=True)
+        at_top = (scores == top) & (labels >= 0)
+        tally = np.sum(onehot & at_top[:, :, None], axis=1).astype(float)
+    elif math.isinf(temperature):
+        tally = np.sum(onehot, axis=1).astype(float)
+    else:
+        lw = np.where(labels >= 0, scores / temperature, -np.inf)
+        top = np.max(lw, axis=1, keepdims=True)
+        lw = np.where(labels >= 0, lw - np.where(np.isfinite(top), top, 0.0), -np.inf)
+        tally = np.sum(onehot * np.exp(lw)[:, :, None], axis=1)
+    best = np.max(tally, axis=1, keepdims=True)
+    winners = (tally == best) & (tally > 0)
+    label_value = np.zeros(uniq.size)
+    flat_l, flat_v = labels.ravel(), values.ravel()
+    for i, l in enumerate(uniq):
+        label_value[i] = flat_v[np.flatnonzero(flat_l == l)[0]]
+    return (winners @ label_value) / np.maximum(np.sum(winners, axis=1), 1)
+
+
+def _weighted_vote(pool: Pool, k, temperature, replacement, max_exact, n_subsets, seed):
+    """Weighted-vote accuracy [Q, K] and its Monte Carlo standard error [Q, K] (0 if exact)."""
+    Q = pool.num_questions
+    out = np.zeros((Q, k.size))
+    err = np.zeros((Q, k.size))
+    rng = np.random.default_rng(seed)
+    for q in range(Q):
+        v = pool.valid[q]
+        s, lab, cor = pool.scores[q][v], pool.answers[q][v], pool.correct[q][v]
+        n = s.size
+        for ik, kk in enumerate(k):
+            count = n ** kk if replacement else math.comb(n, int(kk))
+            if count <= max_exact:
+                if replacement:
+                    idx = np.array(list(itertools.product(range(n), repeat=int(kk))))
+                else:
+                    idx = np.array(list(itertools.combinations(range(n), int(kk))))
+                out[q, ik] = np.mean(_vote_winner_value(s[idx], lab[idx], cor[idx],
+                                                        temperature, rng))
+            else:
+                if replacement:
+                    idx = rng.integers(0, n, size=(n_subsets, int(kk)))
+                else:
+                    idx = np.argsort(rng.random((n_subsets, n)), axis=1)[:, : int(kk)]
+                vals = _vote_winner_value(s[idx], lab[idx], cor[idx], temperature, rng)
+                out[q, ik] = vals.mean()
+                err[q, ik] = vals.std(ddof=1) / math.sqrt(n_subsets)
+    return out, err
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+
+def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
+                    replacement: bool = False, max_exact: int = 20_000,
+                    n_subsets: int = 2_000, seed: int = 0) -> SelectionCurve:
+    """Accuracy of a selection rule on a pool, against k, exactly where possible.
+
+    For each question the accuracy of the rule over a fresh draw of k answers: without
+    replacement the exact average over all C(n, k) subsets (the unbiased estimate for the
+    model that produced the pool), with replacement the exact law of k i.i.d. draws from the
+    pool. See the module docstring for the formulas.
+
+    Parameters
+    ----------
+    pool : Pool
+    rule : {"pass", "best_of_k", "softmax", "majority", "weighted_vote"}
+    ks : int or sequence of int
+        Numbers of answers drawn, each ≥ 1 (and ≤ the smallest pool without replacement).
+    temperature : float, default 0
+        In the judge's score units: ``"softmax"`` picks i ∝ e^{s_i/T} (0: best-of-k, inf:
+        uniform pick); ``"weighted_vote"`` weighs each answer by e^{s_i/T} (inf: majority vote,
+        0: plurality among the top-scoring answers). Ignored by the other rules.
+    replacement : bool, default False
+    max_exact : int
+        The weighted vote at 0 < T < ∞ enumerates every subset (or ordered draw) where there
+        are at most this many, and otherwise estimates by Monte Carlo.
+    n_subsets : int
+        Random subsets per question and k for that Monte Carlo estimate.
+    seed : int
+        Seed of that Monte Carlo estimate (no other rule is random).
+
+    Returns
+    -------
+    SelectionCurve
+        ``k``, ``mean``, ``stderr`` (over questions), ``per_question`` [Q, K], and ``exact`` /
+        ``mc_stderr`` saying where a Monte Carlo estimate was used.
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> pool = pools.Pool([[3.0, 1.0, 2.0, 0.0]], [[0, 1, 0, 0]])
+    >>> pools.selection_curve(pool, "best_of_k", [1, 2, 4]).mean.round(4).tolist()
+    [0.25, 0.1667, 0.0]
+    >>> pools.selection_curve(pool, "pass", [1, 2]).mean.round(4).tolist()
+    [0.25, 0.5]
+    """
+    if not isinstance(pool, Pool):
+        raise ValueError(f"pool must be a solvable.pools.Pool, got {type(pool).__name__}")
+    _check_rule(rule)
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise ValueError(f"replacement must be True or False, got {replacement!r}")
+    t = _check_temperature(temperature)
+    k = _check_ks(ks, pool, bool(replacement))
+    for name, value in (("max_exact", max_exact), ("n_subsets", n_subsets)):
+        if not isinstance(value, (int, np.integer)) or value < (1 if name == "max_exact" else 2):
+            raise ValueError(f"{name} must be an integer >= {1 if name == 'max_exact' else 2}, "
+                             f"got {value!r}")
+    if rule in _FLAG_RULES:
+        _check_flags(pool, rule)
+    if rule in ("majority", "weighted_vote") and pool.answers is None:
+        raise ValueError(f"rule {rule!r} needs answer labels: build the Pool with answers=")
+    mc = np.zeros((pool.num_questions, k.size))
+    if rule == "pass":
+        per_q = _pass(pool, k, replacement)
+    elif rule == "best_of_k" or (rule == "softmax" and t == 0.0):
+        per_q = _best_of_k(pool, k, replacement)
+    elif rule == "softmax" and math.isinf(t):
+        per_q = np.repeat((np.nansum(pool.correct, axis=1) / pool.n)[:, None], k.size, axis=1)
+    elif rule == "softmax":
+        per_q = _softmax(pool, k, t, replacement)
+    elif rule == "majority" or (rule == "weighted_vote" and math.isinf(t)):
+        per_q = _majority(pool, k, replacement)
+    else:
+        per_q, mc = _weighted_vote(pool, k, t, replacement, max_exact, n_subsets, seed)
+    if not np.all(np.isfinite(per_q)):   # a defect, never an answer: say so
+        raise FloatingPointError(f"selection_curve: non-finite value for rule {rule!r}, T = {t}")
+    per_q = np.clip(per_q, *(_value_range(pool)))
+    Q = pool.num_questions
+    mean = per_q.mean(axis=0)
+    sd = per_q.std(axis=0, ddof=1) if Q > 1 else np.zeros(k.size)
+    mc_se = np.sqrt(np.sum(mc ** 2, axis=0)) / Q
+    stderr = np.sqrt(sd ** 2 / Q + mc_se ** 2)
+    return SelectionCurve(rule=rule, temperature=t, replacement=bool(replacement), k=k,
+                          per_question=per_q, mean=mean, stderr=stderr,
+                          exact=np.all(mc == 0, axis=0), mc_stderr=mc_se)
+
+
+def _value_range(pool: Pool):
+    """Rounding guard: a rule's value lies between the smallest and largest correctness."""
+    c = pool.correct[pool.valid]
+    return min(0.0, float(c.min())), max(1.0, float(c.max()))
+
+
+def best_k(pool: Pool, rule: str, ks, *, temperatures=(0.0,), replacement: bool = False,
+           n_boot: int = 1000, seed: int = 0, **curve_options) -> BestSetting:
+    """The best k (and T) of a grid for a rule on a pool, with its uncertainty.
+
+    The accuracy of every (k, T) on the grid is computed by `selection_curve`; the best point
+    is the argmax of the mean over questions. Its uncertainty is reported two ways: the share
+    of bootstrap resamples of the questions (``n_boot``, paired across the grid) whose argmax
+    it is, and the set of grid points whose paired difference to the best is within 1.96
+    standard errors (``plausible``).
+
+    Parameters
+    ----------
+    pool : Pool
+    rule : str
+        As in `selection_curve`.
+    ks : sequence of int
+    temperatures : sequence of float, default (0.0,)
+    replacement : bool
+    n_boot : int
+        Bootstrap resamples of the questions.
+    seed : int
+        Seed of the bootstrap.
+    **curve_options
+        Passed to `selection_curve` (``max_exact``, ``n_subsets``).
+
+    Returns
+    -------
+    BestSetting
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> pool = pools.Pool([[3.0, 1.0, 2.0, 0.0], [0.5, 0.1, 0.2, 0.3]],
+    ...                   [[1, 0, 0, 0], [0, 0, 1, 0]])
+    >>> best = pools.best_k(pool, "best_of_k", [1, 2, 3, 4], n_boot=200)
+    >>> best.k, round(best.mean, 3)
+    (1, 0.25)
+    """
+    temps = [float(t) for t in np.atleast_1d(temperatures)]
+    if len(temps) == 0:
+        raise ValueError("temperatures must not be empty")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+    curves = [selection_curve(pool, rule, ks, temperature=t, replacement=replacement,
+                              **curve_options) for t in temps]
+    k = curves[0].k
+    per_q = np.stack([c.per_question for c in curves])                  # [T, Q, K]
+    grid = per_q.mean(axis=1)
+    it, ik = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    Q = per_q.shape[1]
+    rng = np.random.default_rng(seed)
+    boot = rng.integers(0, Q, size=(n_boot, Q))
+    best_counts = np.zeros(grid.shape)
+    for b in boot:
+        g = per_q[:, b, :].mean(axis=1)
+        best_counts[np.unravel_index(int(np.argmax(g)), g.shape)] += 1
+    diff = per_q[it, :, ik][None, :, None] - per_q                       # [T, Q, K]
+    se = diff.std(axis=1, ddof=1) / math.sqrt(Q) if Q > 1 else np.zeros(grid.shape)
+    plausible = [(int(k[j]), temps[i]) for i in range(len(temps)) for j in range(k.size)
+                 if diff[i, :, j].mean() <= 1.96 * se[i, j]]
+    return BestSetting(k=int(k[ik]), temperature=temps[it], mean=float(grid[it, ik]),
+                       stderr=float(curves[it].stderr[ik]),
+                       bootstrap_share=float(best_counts[it, ik] / n_boot),
+                       plausible=plausible, grid=grid)
+
+
+# --------------------------------------------------------------------------------------------
+# shipped data: RewardMATH
+# --------------------------------------------------------------------------------------------
+
+_DATA = Path(__file__).resolve().parent / "data" / "rewardmath.npz"
+_PRM_AGGREGATES = ("min", "last", "product", "mean")
+
+
+@functools.lru_cache(maxsize=1)
+def _rewardmath_arrays():
+    with np.load(_DATA) as f:
+        return {name: f[name] for name in f.files}
+
+
+def _judges():
+    names = sorted({key.split("/")[0] for key in _rewardmath_arrays()}, key=str.lower)
+    return tuple(names)
+
+
+def __getattr__(name):
+    if name == "REWARDMATH_JUDGES":
+        return _judges()
+    raise AttributeError(f"module 'solvable.pools' has no attribute {name!r}")
+
+
+def rewardmath(judge: str, aggregate: str = "min") -> Pool:
+    """Real judge scores on MATH solutions: 483 problems × 10 candidate solutions.
+
+    From "Evaluating Robustness of Reward Models for Mathematical Reasoning" (Kim et al.,
+    arXiv 2410.01729; MIT license, see ``solvable/data/README.md``). Each problem has ten
+    candidate solutions of which exactly the first is correct, scored by one of 22 judges:
+    LLM judges (integer scores, frequent ties), classifier reward models, and process reward
+    models (a score per step, aggregated here by `aggregate`). The candidates are not samples
+    of one model, so the pool answers "how well does this judge pick the correct solution
+    out of k random candidates". No answer labels are available (the vote rules need them).
+
+    Parameters
+    ----------
+    judge : str
+        One of `REWARDMATH_JUDGES` (case-insensitive).
+    aggregate : {"min", "last", "product", "mean"}
+        Aggregation of a process reward model's step scores (ignored for other judges).
+
+    Returns
+    -------
+    Pool
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> pool = pools.rewardmath("internlm2")
+    >>> pool.num_questions, int(pool.n[0])
+    (483, 10)
+    >>> round(float(pools.selection_curve(pool, "best_of_k", [1]).mean[0]), 3)
+    0.1
+    """
+    arrays = _rewardmath_arrays()
+    by_lower = {j.lower(): j for j in _judges()}
+    if not isinstance(judge, str) or judge.lower() not in by_lower:
+        raise ValueError(f"judge must be one of {', '.join(_judges())}; got {judge!r}")
+    name = by_lower[judge.lower()]
+    if name in arrays:
+        scores = arrays[name]
+    else:
+        if aggregate not in _PRM_AGGREGATES:
+            raise ValueError(f"aggregate must be one of {_PRM_AGGREGATES}, got {aggregate!r}")
+        scores = arrays[f"{name}/{aggregate}"]
+    scores = scores.astype(np.float64)
+    correct = np.zeros_like(scores)
+    correct[:, 0] = 1.0
+    return Pool(scores, correct)
+
+
+def is_process_judge(judge: str) -> bool:
+    """True for the process reward models of `rewardmath` (step scores, aggregated)."""
+    return f"{judge}/min" in _rewardmath_arrays()
