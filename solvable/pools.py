@@ -618,7 +618,7 @@ def _lambda_nodes(logw, valid, k_max):
             else:
                 merged.append([a, b])
         rows.append(np.concatenate([np.arange(a, b + 1) for a, b in merged]))
-    width = _bucket(max(r.size for r in rows), 16)
+    width = _bucket(max(r.size for r in rows), 64)
     lam = np.zeros((len(rows), width))
     wts = np.zeros((len(rows), width))
     for q, r in enumerate(rows):

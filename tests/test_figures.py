@@ -284,3 +284,27 @@ def test_quick_phase_diagram_consistent():
     assert np.all((grid["k_star"] >= 1) | np.isnan(grid["k_star"]))
     # the teacher (c = 0) never has a finite optimal k: more samples always help
     assert not np.any(grid["finite_optimum"][grid["c"] == 0])
+
+
+def test_real_judges_data(tiny_dir):
+    """The plotted best-of-k curves equal a brute-force enumeration of the k-subsets."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pool_reference import brute_force
+    from solvable import pools
+
+    cols, entry, _ = make("real_judges", tiny_dir)
+    assert "grm_gemma" in entry["params"]["falling"]
+    assert "internlm2" in entry["params"]["rising"]
+    for judge in ("internlm2", "grm_gemma"):
+        pool = pools.rewardmath(judge)
+        rows = _rows(cols, judge=judge, panel="best_of_k")
+        for k in (2, 9):
+            ref = np.mean([brute_force("best_of_k", list(s), list(c), None, k)
+                           for s, c in zip(pool.scores, pool.correct)])
+            got = rows["accuracy"][np.isclose(rows["k"], k)][0]
+            assert got == pytest.approx(ref, abs=1e-12)
+    sm = _rows(cols, judge="internlm2", panel="softmax_k10")
+    assert np.all(np.diff(sm["accuracy"]) < 0)        # hotter is closer to a random pick
+    assert sm["accuracy"][-1] > 0.1 and sm["accuracy"][0] < 0.38

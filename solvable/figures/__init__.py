@@ -15,6 +15,7 @@ directly.
 ``optimal_reward``        exact optimal reward knob c* against (k, T), the k → ∞ line c* = t
 ``compute_vs_data``       contours of δ over (n, k): where inference compute beats data
 ``smc_particles``         particles needed against T for approximate rewards; TV against 2tε
+``real_judges``           best-of-k and softmax accuracy of 22 real judges (RewardMATH pools)
 ========================  ===================================================================
 
 References: Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
@@ -36,6 +37,7 @@ _FIGURES = {
     "optimal_reward": "fig5_optimal_reward",
     "compute_vs_data": "fig6_compute_vs_data",
     "smc_particles": "fig7_smc_particles",
+    "real_judges": "fig8_real_judges",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]

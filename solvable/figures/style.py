@@ -7,7 +7,9 @@ matplotlib rc parameters, one marker/line convention per *kind* of curve:
 * ``exact``       — solid line (exact deterministic equivalent, "exact DE"),
 * ``expansion``   — dashed line (high-temperature or extreme-value expansion),
 * ``bound``       — dotted line (a proven upper or lower bound),
-* ``optimum``     — star markers (exact optima).
+* ``optimum``     — star markers (exact optima),
+* ``data``        — square markers joined by thin lines (exact curves of real data, with
+  ±1 standard error over questions).
 
 Every figure function returns a `FigureOutput`: the matplotlib figure, the plotted data as
 equal-length columns (written as CSV) and the parameters (written to the manifest).
@@ -61,6 +63,8 @@ KIND_STYLE = {
     "expansion": dict(linestyle="--", linewidth=1.4),
     "bound": dict(linestyle=":", linewidth=1.8),
     "optimum": dict(linestyle="none", marker="*", markersize=9),
+    "data": dict(linestyle="-", linewidth=1.0, marker="s", markersize=3.0, capsize=1.5,
+                 elinewidth=0.8),
 }
 
 
@@ -218,6 +222,7 @@ KIND_LABEL = {
     "expansion": "expansion",
     "bound": "bound",
     "optimum": "exact optimum",
+    "data": "data (±1 s.e.)",
 }
 
 
