@@ -83,6 +83,7 @@ RULES = ("pass", "best_of_k", "softmax", "majority", "weighted_vote")
 _FLAG_RULES = ("pass", "majority", "weighted_vote")
 _LAMBDA_STEP = 0.35       # trapezoid step in λ = ln u: relative error ≤ 2|Γ(1 + 2πi/h)| ≈ 1.2e−11
 _SOFTMAX_BLOCK = 32       # questions per compiled block of the softmax recursion
+_PHASE = 32               # samples per phase of the subset-mean recursion
 _LAMBDA_LOW = -34.0       # λ below this (plus −ln k) carries less than e^{−34} of the value
 _LAMBDA_HIGH = math.log(36.0)  # e^{−e^λ Z} < e^{−36} above this (plus −ln Z_min)
 
@@ -570,22 +571,34 @@ def _softmax_one(logw, c, valid, lam, lam_w, k_max: int, replacement: bool):
         return jnp.sum(lam_w[:, None] * r[None, :] * num[:, None] * powk, axis=0)
 
     def step(carry, inputs):
-        # subset means over r-subsets of the j samples seen: M0 = E Π x, M1 = E Σ c u w Π x
+        # subset means over r-subsets of the j samples seen: M0 = E Π x, M1 = E Σ c u w Π x,
+        # stored [r, node]; rows r ≤ R of the current phase only
         m0, m1, j = carry
         xj, gj, vj = inputs
+        rr = r[: m0.shape[0], None]
         jn = j + vj
-        keep = jnp.where(vj, jnp.clip(jn - r, 0.0, None) / jnp.maximum(jn, 1.0), 1.0)
-        add = jnp.where(vj & (r <= jn), r / jnp.maximum(jn, 1.0), 0.0)
-        s0 = jnp.concatenate([jnp.zeros((lam.shape[0], 1)), m0[:, :-1]], axis=1)
-        s1 = jnp.concatenate([jnp.zeros((lam.shape[0], 1)), m1[:, :-1]], axis=1)
-        m1 = keep * m1 + add * (xj[:, None] * s1 + gj[:, None] * s0)
-        m0 = keep * m0 + add * xj[:, None] * s0
+        keep = jnp.where(vj, jnp.clip(jn - rr, 0.0, None) / jnp.maximum(jn, 1.0), 1.0)
+        add = jnp.where(vj & (rr <= jn), rr / jnp.maximum(jn, 1.0), 0.0)
+        zero = jnp.zeros((1, m0.shape[1]))
+        s0 = jnp.concatenate([zero, m0[:-1]], axis=0)
+        s1 = jnp.concatenate([zero, m1[:-1]], axis=0)
+        m1 = keep * m1 + add * (xj[None, :] * s1 + gj[None, :] * s0)
+        m0 = keep * m0 + add * xj[None, :] * s0
         return (m0, m1, jn), None
 
-    m0 = jnp.zeros((lam.shape[0], k_max + 1)).at[:, 0].set(1.0)
-    m1 = jnp.zeros((lam.shape[0], k_max + 1))
-    (m0, m1, _), _ = jax.lax.scan(step, (m0, m1, 0.0), (x.T, g.T, valid))
-    return jnp.sum(lam_w[:, None] * m1, axis=0)
+    # M_r = 0 for r above the number of samples seen, so the samples are processed in phases
+    # of _PHASE, each updating only the rows r ≤ (samples seen by its end): ~45% less work
+    n_nodes, n_samples = x.shape
+    m0 = jnp.zeros((k_max + 1, n_nodes)).at[0].set(1.0)
+    m1 = jnp.zeros((k_max + 1, n_nodes))
+    j = jnp.zeros(())
+    for start in range(0, n_samples, _PHASE):
+        stop = min(start + _PHASE, n_samples)
+        rows = min(k_max + 1, stop + 1)
+        (a0, a1, j), _ = jax.lax.scan(step, (m0[:rows], m1[:rows], j),
+                                      (x.T[start:stop], g.T[start:stop], valid[start:stop]))
+        m0, m1 = m0.at[:rows].set(a0), m1.at[:rows].set(a1)
+    return jnp.sum(lam_w[None, :] * m1, axis=1)
 
 
 @functools.partial(jax.jit, static_argnames=("k_max", "replacement"))
@@ -670,64 +683,76 @@ def _majority(pool: Pool, k, replacement, valid=None):
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _tie_rule(n_nodes: int):
+    """Gauss–Legendre on [0, 1]: ∫₀¹ y^t dy = 1/(t + 1) exactly for t < 2·n_nodes."""
+    y, w = np.polynomial.legendre.leggauss(n_nodes)
+    return (y + 1) / 2, w / 2
+
+
+@functools.lru_cache(maxsize=4096)
+def _scaled_binomial_full(n: int) -> np.ndarray:
+    """C(n, a)·2^{−n/2} for a = 0..n (the scale keeps products of rows in range)."""
+    a = np.arange(n + 1)
+    row = np.exp(_log_choose(n, a) - 0.5 * n * math.log(2.0))
+    row.flags.writeable = False
+    return row
+
+
+def _scaled_binomial_row(n: int, top: int) -> np.ndarray:
+    """The first min(n, top) + 1 entries of `_scaled_binomial_full` (a fresh array)."""
+    return _scaled_binomial_full(n)[: top + 1].copy()
+
+
 def _label_wins(n_j, others, n_free, n, k, k_max, replacement):
-    """P(a label with n_j members wins the plurality vote of k draws), for each k in `k`."""
+    """P(a label with n_j members wins the plurality vote of k draws), for each k in `k`.
+
+    Sum over the label's count m: P(count = m) · E[1/(1 + #others at m); others ≤ m | m].
+    Without replacement the others' subsets are counted by the polynomial
+    (1 + z)^F · Π_{big l} (Σ_{a<m} C(n_l, a) z^a + y C(n_l, m) z^m), F the samples of labels
+    smaller than m and of no answer; its z^s coefficient over C(N_others, s) is the
+    probability for a uniform s-subset, and y → 1/(t + 1) by Gauss–Legendre in y.
+    """
     others = np.sort(others)[::-1]
     result = np.zeros(k.size)
     m_top = min(n_j, k_max) if not replacement else k_max
+    n_others = n - n_j
+    # log-binomials looked up in the loop: ln C(N_others, s), ln C(n, k), ln C(n_j, m)
+    s_all = np.arange(k_max + 1)
+    lc_others = np.where(s_all <= n_others,
+                         _log_choose(n_others, np.minimum(s_all, n_others)), -np.inf)
+    lc_n = _log_choose(n, np.minimum(k, n))
+    lc_j = _log_choose(n_j, np.arange(n_j + 1))
+    half_log2 = 0.5 * n_others * math.log(2.0)
     for m in range(1, m_top + 1):
         s_max = k_max - m
         big = others[others >= m] if not replacement else others
-        free = n_free + int(np.sum(others[others < m])) if not replacement else n_free
         t_max = min(big.size, s_max // m)
-        y, wy = np.polynomial.legendre.leggauss(max(1, (t_max + 2) // 2))
-        y, wy = (y + 1) / 2, wy / 2
-        # prob[y, s]: P(a uniform s-subset of the processed non-target samples has every label
-        # count ≤ m), each label at exactly m weighted by y
-        s = np.arange(s_max + 1)
-        if replacement:
-            prob = _multinomial_others(big, n_free, n, n_j, m, s_max, y)
-        else:
-            prob = np.where(s <= free, 1.0, 0.0)[None, :].repeat(y.size, 0)
-            done = free
-            for n_l in big:
-                prob = _merge_group(prob, done, int(n_l), m, y, s_max)
-                done += int(n_l)
-        tie = wy @ prob                                                   # [s]
+        y, wy = _tie_rule(max(1, (t_max + 2) // 2))
         kk = k - m
         ok = kk >= 0
         if replacement:
+            prob = _multinomial_others(big, n_free, n, n_j, m, s_max, y)
             p_target = np.where(ok, np.exp(_log_choose(k, np.maximum(kk, 0))
                                            + m * math.log(n_j / n)), 0.0)
-            rest = 1.0 - n_j / n
-            p_target = p_target * np.where(ok, rest ** np.maximum(kk, 0), 0.0)
+            p_target = p_target * np.where(ok, (1.0 - n_j / n) ** np.maximum(kk, 0), 0.0)
         else:
-            p_target = np.where(ok, np.exp(
-                _log_choose(n_j, m) + _log_choose(n - n_j, np.maximum(kk, 0))
-                - _log_choose(n, k)), 0.0)
-            p_target = np.where(ok & (kk <= n - n_j), p_target, 0.0)
+            free = n_free + int(np.sum(others[others < m]))
+            prob = np.zeros((y.size, s_max + 1))
+            for iy, yv in enumerate(y):
+                poly = _scaled_binomial_row(free, s_max)
+                for n_l in big:
+                    row = _scaled_binomial_row(int(n_l), m)
+                    row[m] *= yv
+                    poly = np.convolve(poly, row)[: s_max + 1]
+                prob[iy, : poly.size] = poly
+            lc = lc_others[: s_max + 1]
+            finite = np.isfinite(lc)                                      # s ≤ N_others
+            prob = np.where(finite, prob * np.exp(half_log2 - np.where(finite, lc, 0.0)), 0.0)
+            p_target = np.exp(lc_j[m] + lc_others[np.clip(kk, 0, k_max)] - lc_n) * ok
+        tie = wy @ prob                                                   # [s]
         result += p_target * np.where(ok, tie[np.clip(kk, 0, s_max)], 0.0)
     return result
-
-
-def _merge_group(prob, done, n_l, m, y, s_max):
-    """Add a label of n_l members to `done` processed samples (uniform subsets, no replacement).
-
-    new[s] = Σ_a C(done, s − a) C(n_l, a)/C(done + n_l, s) · prob[s − a] · g(a),
-    g(a) = 1 for a < m, y for a = m, 0 above.
-    """
-    s = np.arange(s_max + 1)[:, None]
-    a = np.arange(m + 1)[None, :]
-    rest = s - a
-    ok = (rest >= 0) & (rest <= done) & (a <= n_l) & (s <= done + n_l)
-    rest_c = np.clip(rest, 0, done)
-    a_c = np.minimum(a, n_l)
-    s_c = np.minimum(s, done + n_l)
-    logw = (_log_choose(done, rest_c) + _log_choose(n_l, a_c) - _log_choose(done + n_l, s_c))
-    w = np.where(ok, np.exp(logw), 0.0)                                  # [s, a]
-    g = np.where(a < m, 1.0, 0.0)[None] + (a == m)[None] * y[:, None, None]   # [y, 1, a]
-    src = prob[:, np.clip(rest, 0, None)] * (rest >= 0)[None]            # [y, s, a]
-    return np.sum(w[None] * g * src, axis=2)
 
 
 def _multinomial_others(big, n_free, n, n_j, m, s_max, y):
@@ -756,38 +781,66 @@ def _multinomial_others(big, n_free, n, n_j, m, s_max, y):
     return prob
 
 
-def _vote_winner_value(scores, labels, values, temperature, rng):
-    """Expected value of the weighted-vote winner of each draw (ties uniform).
+def _winner_value(tally, label_value):
+    """Expected value of the top tally's label, ties (to 1e−12 relative) shared uniformly."""
+    best = np.max(tally, axis=-1, keepdims=True)
+    winners = (tally >= best * (1.0 - 1e-12)) & (tally > 0)
+    return (winners @ label_value) / np.maximum(np.sum(winners, axis=-1), 1)
 
-    scores, labels, values: [D, k] (one draw per row). Returns [D].
-    """
-    D, k = labels.shape
-    uniq = np.unique(labels[labels >= 0])
-    if uniq.size == 0:
-        return np.zeros(D)
-    onehot = labels[:, :, None] == uniq[None, None, :]                   # [D, k, L]
+
+def _tallies(scores, labels, n_labels, temperature):
+    """Label tallies of each draw: scores, labels [D, k] → [D, n_labels]."""
+    onehot = (labels[:, :, None] == np.arange(n_labels)).astype(float)
+    if math.isinf(temperature):
+        return onehot.sum(axis=1)
+    lw = np.where(labels >= 0, scores, -np.inf)
+    top = np.max(lw, axis=1, keepdims=True)
     if temperature == 0.0:
-        top = np.max(np.where(labels >= 0, scores, -np.inf), axis=1, keepdims=True)
-        at_top = (scores == top) & (labels >= 0)
-        tally = np.sum(onehot & at_top[:, :, None], axis=1).astype(float)
-    elif math.isinf(temperature):
-        tally = np.sum(onehot, axis=1).astype(float)
-    else:
-        lw = np.where(labels >= 0, scores / temperature, -np.inf)
-        top = np.max(lw, axis=1, keepdims=True)
-        lw = np.where(labels >= 0, lw - np.where(np.isfinite(top), top, 0.0), -np.inf)
-        tally = np.sum(onehot * np.exp(lw)[:, :, None], axis=1)
-    best = np.max(tally, axis=1, keepdims=True)
-    winners = (tally == best) & (tally > 0)
-    label_value = np.zeros(uniq.size)
-    flat_l, flat_v = labels.ravel(), values.ravel()
-    for i, l in enumerate(uniq):
-        label_value[i] = flat_v[np.flatnonzero(flat_l == l)[0]]
-    return (winners @ label_value) / np.maximum(np.sum(winners, axis=1), 1)
+        return np.einsum("dkl,dk->dl", onehot, (lw == top) & np.isfinite(top))
+    ok = np.isfinite(lw)
+    shifted = np.where(ok, (np.where(ok, lw, 0.0) - np.where(ok, top, 0.0)) / temperature,
+                       -np.inf)
+    return np.einsum("dkl,dk->dl", onehot, np.exp(shifted))
+
+
+def _nested_vote_values(scores, labels, label_value, order, temperature, k_max):
+    """Weighted-vote value of every prefix (k = 1..k_max) of each row of `order` [D, n]."""
+    D = order.shape[0]
+    L = label_value.size
+    tally = np.zeros((D, L))
+    top = np.full(D, -np.inf)
+    rows = np.arange(D)
+    out = np.empty((D, k_max))
+    for kk in range(k_max):                     # running tallies along the draws
+        idx = order[:, kk]
+        lab, sc = labels[idx], scores[idx]
+        has = lab >= 0
+        if math.isinf(temperature):
+            tally[rows[has], lab[has]] += 1.0
+        elif temperature == 0.0:
+            higher = has & (sc > top)
+            tally[higher] = 0.0
+            top = np.where(higher, sc, top)
+            at = has & (sc == top)
+            tally[rows[at], lab[at]] += 1.0
+        else:
+            higher = has & (sc > top)
+            # rescale the tallies to the new top score, then add the new weight
+            tally[higher] *= np.exp((top[higher] - sc[higher]) / temperature)[:, None]
+            top = np.where(higher, sc, top)
+            tally[rows[has], lab[has]] += np.exp((sc[has] - top[has]) / temperature)
+        out[:, kk] = _winner_value(tally, label_value)
+    return out
 
 
 def _weighted_vote(pool: Pool, k, temperature, replacement, max_exact, n_subsets, seed):
-    """Weighted-vote accuracy [Q, K] and its Monte Carlo standard error [Q, K] (0 if exact)."""
+    """Weighted-vote accuracy [Q, K] and its Monte Carlo standard error [Q, K] (0 if exact).
+
+    Where a question has at most `max_exact` draws of size k, all are enumerated. Otherwise
+    `n_subsets` random orderings of the pool (or i.i.d. sequences, with replacement) are drawn
+    once per question and their prefixes of length k serve every k (a prefix of a uniform
+    random ordering is a uniform k-subset), with running tallies.
+    """
     Q = pool.num_questions
     out = np.zeros((Q, k.size))
     err = np.zeros((Q, k.size))
@@ -796,23 +849,32 @@ def _weighted_vote(pool: Pool, k, temperature, replacement, max_exact, n_subsets
         v = pool.valid[q]
         s, lab, cor = pool.scores[q][v], pool.answers[q][v], pool.correct[q][v]
         n = s.size
-        for ik, kk in enumerate(k):
-            count = n ** kk if replacement else math.comb(n, int(kk))
-            if count <= max_exact:
-                if replacement:
-                    idx = np.array(list(itertools.product(range(n), repeat=int(kk))))
-                else:
-                    idx = np.array(list(itertools.combinations(range(n), int(kk))))
-                out[q, ik] = np.mean(_vote_winner_value(s[idx], lab[idx], cor[idx],
-                                                        temperature, rng))
-            else:
-                if replacement:
-                    idx = rng.integers(0, n, size=(n_subsets, int(kk)))
-                else:
-                    idx = np.argsort(rng.random((n_subsets, n)), axis=1)[:, : int(kk)]
-                vals = _vote_winner_value(s[idx], lab[idx], cor[idx], temperature, rng)
-                out[q, ik] = vals.mean()
-                err[q, ik] = vals.std(ddof=1) / math.sqrt(n_subsets)
+        uniq, lab = np.unique(lab, return_inverse=True)
+        label_value = np.zeros(max(int(np.sum(uniq >= 0)), 1))
+        labelled = uniq >= 0
+        lab = np.where(labelled[lab], lab - int(np.sum(~labelled)), -1)
+        label_value[lab[lab >= 0]] = cor[lab >= 0]
+        counts = np.array([n ** int(kk) if replacement else math.comb(n, int(kk)) for kk in k])
+        exact = counts <= max_exact
+        for ik in np.flatnonzero(exact):
+            kk = int(k[ik])
+            draws = (itertools.product(range(n), repeat=kk) if replacement
+                     else itertools.combinations(range(n), kk))
+            idx = np.array(list(draws)).reshape(-1, kk)
+            tally = _tallies(s[idx], lab[idx], label_value.size, temperature)
+            out[q, ik] = np.mean(_winner_value(tally, label_value))
+        if np.all(exact):
+            continue
+        k_top = int(k[~exact].max())
+        if replacement:
+            order = rng.integers(0, n, size=(n_subsets, k_top))
+        else:
+            order = np.argsort(rng.random((n_subsets, n)), axis=1)[:, :k_top]
+        vals = _nested_vote_values(s, lab, label_value, order, temperature, k_top)
+        for ik in np.flatnonzero(~exact):
+            col = vals[:, int(k[ik]) - 1]
+            out[q, ik] = col.mean()
+            err[q, ik] = col.std(ddof=1) / math.sqrt(n_subsets)
     return out, err
 
 

@@ -367,17 +367,21 @@ def test_bad_input():
     assert pools.selection_curve(none_right, "pass", [2]).mean[0] == 0.0
 
 
-def test_monte_carlo_fallback_is_flagged():
+@pytest.mark.parametrize("replacement", [False, True])
+@pytest.mark.parametrize("t", [0.0, 0.5])
+def test_monte_carlo_fallback_is_flagged_and_unbiased(replacement, t):
+    """Forced Monte Carlo (max_exact small) against full enumeration: z-scores per question."""
     rng = np.random.default_rng(8)
-    s = rng.normal(size=(3, 30))
-    a = rng.integers(0, 3, size=(3, 30))
+    s = rng.integers(0, 4, size=(4, 11)).astype(float) + 0.1 * rng.normal(size=(4, 11))
+    a = rng.integers(-1, 3, size=(4, 11))
     pool = pools.Pool(s, (a == 0).astype(float), a)
-    curve = pools.selection_curve(pool, "weighted_vote", [1, 15], temperature=0.5,
-                                  max_exact=100, n_subsets=4000, seed=1)
-    assert curve.exact.tolist() == [True, False]
-    assert curve.mc_stderr[0] == 0 and curve.mc_stderr[1] > 0
-    # the estimate agrees with the majority/best-of-k sandwich? no: check against a larger MC
-    big = pools.selection_curve(pool, "weighted_vote", [15], temperature=0.5, max_exact=100,
-                                n_subsets=40_000, seed=2)
-    se = math.hypot(curve.mc_stderr[1], big.mc_stderr[0])
-    assert abs(curve.mean[1] - big.mean[0]) < 4.5 * se
+    ks = [1, 4, 6] if not replacement else [1, 3, 4]
+    mc = pools.selection_curve(pool, "weighted_vote", ks, temperature=t, replacement=replacement,
+                               max_exact=20, n_subsets=3000, seed=1)
+    exact = pools.selection_curve(pool, "weighted_vote", ks, temperature=t,
+                                  replacement=replacement, max_exact=10**6)
+    assert mc.exact.tolist() == [True, False, False] and exact.exact.all()
+    assert mc.mc_stderr[0] == 0 and np.all(mc.mc_stderr[1:] > 0)
+    z = (mc.mean[1:] - exact.mean[1:]) / mc.mc_stderr[1:]
+    assert np.all(np.abs(z) < 4.5), z
+    assert np.all(mc.stderr >= mc.mc_stderr)
