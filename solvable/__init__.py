@@ -43,6 +43,8 @@ _API = {
     "SimulationResult": "simulate",
     # SMC and approximate rewards (THEORY §5)
     "smc": None,
+    # selection curves from real pools of judged samples
+    "pools": None,
 }
 
 __all__ = sorted(_API)

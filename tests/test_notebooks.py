@@ -25,7 +25,8 @@ LIMIT_S = 180.0
 
 def test_notebooks_exist():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"optimal_k_and_temperature", "compute_vs_data", "approximate_rewards_smc"} <= names
+    assert {"optimal_k_and_temperature", "compute_vs_data", "approximate_rewards_smc",
+            "your_pool"} <= names
 
 
 @pytest.mark.slow
