@@ -38,6 +38,9 @@ _API = {
     # asymptotics and optima (THEORY §4)
     "asymptotics": None,
     "optimize": None,
+    # accuracy on discrete answers: judge, plurality vote, weighted vote (docs/theory.md §6)
+    "selection_accuracy": "answers",
+    "generalization_accuracy": "answers",
     # Monte Carlo of the finite model
     "simulate": "simulate",
     "SimulationResult": "simulate",

@@ -446,3 +446,234 @@ def best_of_k_slopes(problem: Problem) -> BestOfKSlopes:
     n_paper = dvt / (s2 - 2.0 * vt)
     n_asym = jax.jvp(log_asym, (log_n,), (jnp.ones_like(log_n),))[1]
     return BestOfKSlopes(jnp.asarray(-2.0), n_paper, n_asym)
+
+
+# --- discrete answers: limits of the judge and of votes (docs/theory.md §6) -------------------
+#
+# Confirmed numerically (tests/test_answers_limits.py) against the exact accuracies of
+# `solvable.answers`: every k → ∞ limit below, the Chernoff rate of the plurality vote (the slope
+# of log(1 − acc) in k), the centring temperature of the weighted vote (t = c for the knob).
+
+ACCURACY_RULES = ("softmax", "majority", "weighted_vote")
+
+
+def _accuracy_inputs(temperature, mean, std, teacher, reward, tolerance, rule):
+    if rule not in ACCURACY_RULES:
+        raise ValueError(f"rule must be one of {ACCURACY_RULES}, got {rule!r}")
+    check_positive("tolerance", tolerance)
+    s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
+    s = jnp.sqrt(s2)
+    return t, b / s, a / s, jnp.asarray(tolerance, jnp.float64) / s
+
+
+def _inside(x, eta):
+    """1{|x| < η}, ½ on the boundary (two answers tie in the limit)."""
+    return jnp.where(jnp.abs(x) < eta, 1.0, jnp.where(jnp.abs(x) == eta, 0.5, 0.0))
+
+
+def accuracy_large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
+                           tolerance, rule="softmax"):
+    """lim_{k→∞} of `solvable.selection_accuracy` at one input  [derived; docs/theory.md §6].
+
+    With b = (m − μ_T)/s, a = (m − μ_R)/s, η = h/s, t = T/(2s²):
+
+    * softmax, T > 0: the tilted law's mass, P(|N(b − a/(1 + t), t/(1 + t))| < η) (the pick is a
+      draw from N(m, s²)·e^{−(y−μ_R)²/T}); T = 0: 1{|μ_R − μ_T| < h}; T = ∞: q_0;
+    * plurality vote: 1{|b| < η} (the bin holding the predictive mean is the most likely);
+    * weighted vote: 1{|b − a/(1 + t)| < η} (the bin of the tilted mean has the largest tilted
+      mass); T = ∞ is the plurality vote, T = 0 best-of-k.
+
+    Ties on a boundary count ½.
+
+    Parameters
+    ----------
+    temperature : float or array
+        T ≥ 0.
+    mean, std, teacher, reward : float or array
+        As in `solvable.selection_accuracy`.
+    tolerance : float or array
+        h > 0.
+    rule : {"softmax", "majority", "weighted_vote"}
+
+    Returns
+    -------
+    jax.Array
+        The limit (broadcast).
+
+    Examples
+    --------
+    >>> round(float(accuracy_large_k_limit(0.0, mean=0.3, reward=0.1, tolerance=0.5)), 3)
+    1.0
+    >>> round(float(accuracy_large_k_limit(2.0, mean=0.3, reward=0.1, tolerance=0.5)), 6)
+    0.503214
+    """
+    t, b, a, eta = _accuracy_inputs(temperature, mean, std, teacher, reward, tolerance, rule)
+    finite = jnp.isfinite(t)
+    u = jnp.where(finite, 1.0 / (1.0 + jnp.where(finite, t, 0.0)), 0.0)
+    if rule == "majority":
+        return _inside(b, eta) + 0.0 * t
+    if rule == "weighted_vote":
+        return _inside(b - a * u, eta)
+    tt = jnp.where(finite & (t > 0), t, 1.0)
+    centre, sd = b - a / (1.0 + tt), jnp.sqrt(tt / (1.0 + tt))
+    mass = (jax.scipy.special.ndtr((eta - centre) / sd) - jax.scipy.special.ndtr((-eta - centre) / sd))
+    q0 = jax.scipy.special.ndtr(eta - b) - jax.scipy.special.ndtr(-eta - b)
+    return jnp.where(t == 0, _inside(b - a, eta), jnp.where(finite, mass, q0))
+
+
+def accuracy_large_k_limit_averaged(problem, reward=None, temperature=0.0, *, tolerance,
+                                    rule="softmax"):
+    """lim_{k→∞} of `solvable.generalization_accuracy`, in closed form  [derived; docs/theory.md §6].
+
+    The limits of `accuracy_large_k_limit` are indicators (or Gaussian masses) of a linear
+    combination L = Δ_T − u Δ_R of the offsets, whose law over x is N(0, V_T − 2uC + u²V_R):
+
+        E_x[limit] = P(|N(0, V_T − 2uC + u² V_R + v)| < h),
+
+    u = 0 (plurality vote), u = 1 (softmax at T = 0), u = 1/(1 + t) and v = s̄² t/(1 + t)
+    (softmax at T > 0), u = 1/(1 + t) and v = 0 (weighted vote). With the knob reward
+    (Δ_R = (1 + c)Δ_T): the vote gives P(|Δ_T| < h), best-of-k P(|cΔ_T| < h), so the judge beats
+    the vote asymptotically iff |c| < 1; the weighted vote gives P(|Δ_T (t − c)/(1 + t)| < h),
+    which is 1 at t = c.
+
+    Examples
+    --------
+    >>> from solvable import Problem, KnobReward
+    >>> p = Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
+    >>> round(float(accuracy_large_k_limit_averaged(p, KnobReward(0.5), 0.0, tolerance=2e-5,
+    ...                                             rule="majority")), 6)
+    0.68221
+    """
+    if rule not in ACCURACY_RULES:
+        raise ValueError(f"rule must be one of {ACCURACY_RULES}, got {rule!r}")
+    check_positive("tolerance", tolerance)
+    check_nonnegative("temperature", temperature, allow_inf=True)
+    law = _law(problem, reward)
+    s2 = law.predictive_var
+    temperature = jnp.asarray(temperature, jnp.float64)
+    t = temperature / (2.0 * s2)
+    finite = jnp.isfinite(t)
+    tt = jnp.where(finite, t, 0.0)
+    u_t = jnp.where(finite, 1.0 / (1.0 + tt), 0.0)
+    if rule == "majority":
+        u, extra = jnp.zeros_like(t), jnp.zeros_like(t)
+    elif rule == "weighted_vote":
+        u, extra = u_t, jnp.zeros_like(t)
+    else:
+        u = jnp.where(t == 0, 1.0, u_t)
+        extra = jnp.where(finite, s2 * tt * u_t, s2)
+    var = law.var_teacher - 2.0 * u * law.cov + u * u * law.var_reward + extra
+    h = jnp.asarray(tolerance, jnp.float64)
+    safe = jnp.where(var > 0, var, 1.0)
+    mass = 2.0 * jax.scipy.special.ndtr(h / jnp.sqrt(safe)) - 1.0
+    return jnp.where(var > 0, mass, 1.0)
+
+
+def majority_vote_rate(*, mean=0.0, std=1.0, teacher=0.0, tolerance):
+    """Exponential rate of the plurality vote: 1 − acc_MV(k) = e^{−k·rate + o(k)} when the
+    correct answer is the most likely one, with
+
+        rate = min_{j≠0} −log(1 − (√q_0 − √q_j)²)   [derived; docs/theory.md §6]
+
+    (Chernoff: P(N_j ≥ N_0) ≤ (min_θ E e^{θ(X_j − X_0)})^k = (1 − (√q_0 − √q_j)²)^k, and this is
+    the exact exponent of the two-answer race; the plurality's error is a union of such races).
+    Confirmed against the slope of log(1 − acc) of the exact vote (tests). When another answer
+    j* is more likely, acc → 0 and the same formula with q_0 ↔ q_{j*} bounds the rate from below.
+    Scalars (NumPy).
+
+    Examples
+    --------
+    >>> round(majority_vote_rate(mean=0.2, tolerance=0.5), 6)
+    0.006264
+    """
+    from .answers import bin_probabilities
+    check_finite("mean", mean)
+    check_positive("std", std)
+    check_finite("teacher", teacher)
+    check_positive("tolerance", tolerance)
+    q0, others = bin_probabilities((float(mean) - float(teacher)) / float(std),
+                                   float(tolerance) / float(std))
+    top = float(np.max(others))
+    if q0 >= top:
+        return float(-np.log1p(-(math.sqrt(q0) - math.sqrt(top)) ** 2))
+    return float(-np.log1p(-(math.sqrt(top) - math.sqrt(q0)) ** 2))
+
+
+def weighted_vote_centring_temperature(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """Temperature T_c at which the weighted vote's tilted mean sits on μ_T, so that its k → ∞
+    accuracy is 1 for every tolerance  [derived; docs/theory.md §6]:
+
+        b − a/(1 + t) = 0  ⇒  t_c = a/b − 1,   T_c = 2s² (a/b − 1),
+
+    defined where a/b ≥ 1 (the judge prefers answers beyond the predictive mean, on the far side
+    from μ_T); elsewhere the tilted mean is closest to μ_T at T = 0, which is returned. With the
+    knob reward Δ_R = (1 + c)Δ_T this is t = c (the same t = c as the squared-error optimum).
+
+    Examples
+    --------
+    >>> round(float(weighted_vote_centring_temperature(mean=0.2, reward=-0.4, std=1.0)), 6)
+    4.0
+    """
+    s2, _, b, a = _pointwise(0.0, mean, std, teacher, reward)
+    ratio = a / jnp.where(b != 0, b, 1.0)
+    return jnp.where((b != 0) & (ratio >= 1.0), 2.0 * s2 * (ratio - 1.0), 0.0)
+
+
+def weighted_vote_centring_temperature_averaged(problem, reward=None):
+    """Temperature maximising the weighted vote's x-averaged k → ∞ accuracy
+    P(|Δ_T − uΔ_R| < h), u = 1/(1 + t): the variance V_T − 2uC + u²V_R is smallest at
+    u = C/V_R, i.e. t* = V_R/C − 1 (for every tolerance), clipped to t ≥ 0; knob: t* = c.
+    Returns T* = 2 s̄² t*  [derived; docs/theory.md §6].
+
+    Examples
+    --------
+    >>> from solvable import Problem, KnobReward
+    >>> p = Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
+    >>> from solvable import offset_law
+    >>> law_s2 = float(offset_law(p, KnobReward(3.0)).predictive_var)
+    >>> round(float(weighted_vote_centring_temperature_averaged(p, KnobReward(3.0))) / (2 * law_s2), 6)
+    3.0
+    """
+    law = _law(problem, reward)
+    ratio = law.var_reward / jnp.where(law.cov > 0, law.cov, 1.0)
+    t = jnp.where(law.cov > 0, jnp.maximum(ratio - 1.0, 0.0), 0.0)
+    return 2.0 * law.predictive_var * t
+
+
+def judge_vote_crossover(ks, judge, vote):
+    """Where two accuracy curves cross: the k (interpolated linearly in log k between the two
+    grid points that bracket the first sign change of judge − vote) at which the vote catches up
+    with the judge or the reverse; ``nan`` if they do not cross on the grid.
+
+    Parameters
+    ----------
+    ks : sequence of numbers
+        Increasing k grid.
+    judge, vote : sequences of numbers
+        The accuracies on the grid (e.g. `solvable.generalization_accuracy` with rule="softmax"
+        at T = 0 and rule="majority").
+
+    Returns
+    -------
+    float
+        The crossing k.
+
+    Examples
+    --------
+    >>> round(judge_vote_crossover([1, 2, 4, 8], [0.5, 0.6, 0.65, 0.66], [0.5, 0.55, 0.66, 0.8]), 3)
+    3.564
+    """
+    ks, d = np.asarray(ks, float), np.asarray(judge, float) - np.asarray(vote, float)
+    sign = np.sign(d)
+    nz = np.nonzero(sign)[0]
+    if nz.size == 0:
+        return float("nan")
+    first = sign[nz[0]]
+    flip = np.nonzero(sign[nz[0]:] == -first)[0]
+    if flip.size == 0:
+        return float("nan")
+    j = nz[0] + flip[0]
+    i = j - 1
+    lk = np.log(ks)
+    frac = d[i] / (d[i] - d[j]) if d[i] != d[j] else 0.0
+    return float(np.exp(lk[i] + frac * (lk[j] - lk[i])))
