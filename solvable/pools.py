@@ -77,6 +77,11 @@ __all__ = [
     "best_k",
     "rewardmath",
     "REWARDMATH_JUDGES",
+    "fit",
+    "PoolFit",
+    "ModelParams",
+    "simulate_pool",
+    "model_curve",
 ]
 
 RULES = ("pass", "best_of_k", "softmax", "majority", "weighted_vote")
@@ -1058,9 +1063,16 @@ def _judges():
     return tuple(names)
 
 
+_FIT_NAMES = ("fit", "PoolFit", "ModelParams", "simulate_pool", "model_curve")
+
+
 def __getattr__(name):
     if name == "REWARDMATH_JUDGES":
         return _judges()
+    if name in _FIT_NAMES:             # the model fit loads the answer kernels: on first use
+        from . import pool_fit
+
+        return getattr(pool_fit, name)
     raise AttributeError(f"module 'solvable.pools' has no attribute {name!r}")
 
 
