@@ -112,8 +112,8 @@ def model_curve(params: ModelParams, rule: str, ks, temperature: float = 0.0, *,
     --------
     >>> from solvable.pool_fit import ModelParams, model_curve
     >>> p = ModelParams(width=1.0, spread=0.5, misalignment=0.0)
-    >>> model_curve(p, "pass", [1, 2]).round(4).tolist()
-    [0.6531, 0.8619]
+    >>> model_curve(p, "pass", [1]).round(4).tolist()   # P(|N(0, 1 + 0.5²)| < 1)
+    [0.6289]
     """
     from .answers import selection_accuracy
 
@@ -215,6 +215,19 @@ class PoolFit:
     def predict(self, rule: str, ks, temperature: float = 0.0, **options) -> np.ndarray:
         """The fitted model's mean accuracy for `rule` at each k (see `model_curve`).
 
+        Parameters
+        ----------
+        rule : {"pass", "best_of_k", "softmax", "majority", "weighted_vote"}
+        ks : sequence of int
+        temperature : float
+            In judge score units; T > 0 needs a fit that included softmax curves (beta).
+        **options
+            ``samples``, ``seed`` of the weighted vote's Monte Carlo.
+
+        Returns
+        -------
+        ndarray [len(ks)]
+
         Examples
         --------
         >>> from solvable import pools
@@ -233,7 +246,28 @@ class PoolFit:
         return model_curve(self.params, rule, ks, temperature, **options)
 
     def plot(self, ks=None, ax=None):
-        """Observed (data) against fitted and predicted (model) best-of-k / softmax curves."""
+        """Observed (data) against fitted and predicted (model) best-of-k / softmax curves.
+
+        Parameters
+        ----------
+        ks : sequence of int, optional
+            The k drawn (default 1..the smallest pool).
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        matplotlib Axes
+            The fitted range of k is shaded.
+
+        Examples
+        --------
+        >>> from solvable import pools
+        >>> from solvable.pool_fit import ModelParams, simulate_pool
+        >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6, 0.5), 200, 8, seed=2), [1, 2, 3],
+        ...              free=("width", "spread", "misalignment"))
+        >>> f.plot().get_xlabel()
+        'number of samples k'
+        """
         import matplotlib.pyplot as plt
 
         from .figures import style
@@ -308,8 +342,8 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
     >>> from solvable.pool_fit import ModelParams, simulate_pool
     >>> pool = simulate_pool(ModelParams(1.0, 0.6, 0.5), 300, 16, seed=1)
     >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread", "misalignment"))
-    >>> f.dof
-    2
+    >>> f.dof          # pass@k and best-of-k at 3 k, 3 parameters
+    3
     """
     from . import pools
 

@@ -4,14 +4,15 @@ A *pool* holds, for each of Q questions, n_q sampled answers with a judge score 
 correctness c_i (a 0/1 flag, or a float such as a loss) and optionally an answer label a_i.
 For a fresh draw of k answers, this module computes the accuracy of a selection rule
 
-=================  ===========================================================================
-``"pass"``         pass@k: 1 if any of the k is correct (an oracle picks)
-``"best_of_k"``    the top-scoring answer, ties broken uniformly at random
-``"softmax"``      answer i with probability ∝ e^{s_i/T}; T = 0 is best-of-k, T = ∞ uniform
-``"majority"``     the most frequent answer label, ties broken uniformly at random
-``"weighted_vote"`` the label of largest Σ_i e^{s_i/T} over its answers; T = ∞ is the
-                   majority vote, T = 0 its limit (the plurality among the top-scoring answers)
-=================  ===========================================================================
+===================  ========================================================================
+``"pass"``           pass@k: 1 if any of the k is correct (an oracle picks)
+``"best_of_k"``      the top-scoring answer, ties broken uniformly at random
+``"softmax"``        answer i with probability ∝ e^{s_i/T}; T = 0 is best-of-k, T = ∞ uniform
+``"majority"``       the most frequent answer label, ties broken uniformly at random
+``"weighted_vote"``  the label of largest Σ_i e^{s_i/T} over its answers; T = ∞ is the
+                     majority vote, T = 0 its limit (the plurality among the top-scoring
+                     answers)
+===================  ========================================================================
 
 in one of two sampling modes:
 
@@ -405,7 +406,20 @@ class SelectionCurve:
     mc_stderr: np.ndarray
 
     def best(self):
-        """(k, mean, stderr) at the k of highest mean accuracy."""
+        """The k of highest mean accuracy.
+
+        Returns
+        -------
+        tuple
+            (k, mean, stderr) at that k.
+
+        Examples
+        --------
+        >>> from solvable import pools
+        >>> pool = pools.Pool([[3.0, 1.0, 2.0]], [[1, 0, 0]])
+        >>> pools.selection_curve(pool, "best_of_k", [1, 2, 3]).best()
+        (3, 1.0, 0.0)
+        """
         i = int(np.argmax(self.mean))
         return int(self.k[i]), float(self.mean[i]), float(self.stderr[i])
 
@@ -1014,7 +1028,7 @@ def best_k(pool: Pool, rule: str, ks, *, temperatures=(0.0,), replacement: bool 
     ...                   [[1, 0, 0, 0], [0, 0, 1, 0]])
     >>> best = pools.best_k(pool, "best_of_k", [1, 2, 3, 4], n_boot=200)
     >>> best.k, round(best.mean, 3)
-    (1, 0.25)
+    (4, 0.5)
     """
     temps = [float(t) for t in np.atleast_1d(temperatures)]
     if len(temps) == 0:
@@ -1124,6 +1138,3 @@ def rewardmath(judge: str, aggregate: str = "min") -> Pool:
     return Pool(scores, correct)
 
 
-def is_process_judge(judge: str) -> bool:
-    """True for the process reward models of `rewardmath` (step scores, aggregated)."""
-    return f"{judge}/min" in _rewardmath_arrays()
