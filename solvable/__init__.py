@@ -45,7 +45,7 @@ _API = {
     "smc": None,
 }
 
-__all__ = sorted(_API)
+__all__ = list(_API)  # in the groups above (the API reference keeps this order)
 
 
 def __getattr__(name: str):
