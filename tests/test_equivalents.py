@@ -1,4 +1,5 @@
-"""Deterministic equivalents (THEORY §2): ridge equation, its limits, moments and offsets' law.
+"""Deterministic equivalents (docs/theory.md §2): ridge equation, its limits, moments and the
+offsets' law.
 
 Independent routes: the defining fixed-point equation itself, the isotropic closed form against
 the general root solve, finite differences for gradients, and finite-d random-matrix numerics
@@ -205,8 +206,8 @@ def test_bad_input_names_the_parameter():
                    solvable.WeightsReward([1.0, 2.0]))
 
 
-def test_problem_is_a_pytree_through_jit_vmap_grad():
-    problem = solvable.Problem(1e4, 10, 1e-4, 1e-3, teacher_norm2=40.0)
+def test_problem_is_a_pytree_through_jit_vmap_grad(paper_problem):
+    problem = paper_problem
     law = jax.jit(offset_law)(problem, solvable.KnobReward(5.0))
     assert law.rank_one
     batch = jax.tree_util.tree_map(lambda x: jnp.stack([x, 2 * x]), problem)
