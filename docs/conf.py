@@ -154,6 +154,8 @@ def write_api_pages(out: Path = DOCS / "api" / "generated") -> list[str]:
             body += [f".. {kind}:: {modname}.{name}"]
             if kind == "autoclass":
                 body += ["   :members:"]
+            elif kind == "autodata":
+                body += ["   :no-value:"]  # e.g. a lazily filled registry: its repr varies
             body += [""]
         if documented:
             lines += [".. autosummary::", "", *(f"   {n}" for n in documented), ""]

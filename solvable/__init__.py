@@ -34,7 +34,6 @@ _API = {
     "WeightsReward": "problem",
     "AlignedReward": "problem",
     "paper_problem": "problem",
-    "PAPER_SETTING": "problem",
     # deterministic equivalents (docs/theory.md §2)
     "renormalized_ridge": "equivalents",
     "predictive_moments": "equivalents",
