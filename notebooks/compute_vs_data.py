@@ -26,16 +26,16 @@ import jax
 import numpy as np
 
 import solvable
-from solvable import KnobReward, Problem
+from solvable import KnobReward, paper_problem
 from solvable.asymptotics import best_of_k_slopes, scaling_slopes
 
-SIGMA = 1e-4
+SIGMA = float(paper_problem().sigma)
 slopes = jax.jit(scaling_slopes)
 
 
 def problem_of(n, power=4.0):
     """Paper setting with teacher power ‖w_T‖²/d = power (difficulty at fixed noise)."""
-    return Problem(n=n, d=10, sigma=SIGMA, gamma=1e-3, teacher_norm2=10 * power)
+    return paper_problem(n=n, teacher_norm2=paper_problem().d * power)
 
 
 # %% [markdown]

@@ -34,17 +34,17 @@ import numpy as np
 from IPython.display import display
 
 import solvable
-from solvable import KnobReward, Problem
+from solvable import KnobReward, paper_problem
 from solvable.figures import style
 
-SIGMA = 1e-4
+SIGMA = float(paper_problem().sigma)
 SIGMA2 = SIGMA**2
 delta = jax.jit(solvable.generalization_error)  # same function, compiled once per shape
 
 
 def problem_of(n):
     """The paper's setting (d = 10, σ = 1e-4, γ = 1e-3, ‖w_T‖² = 4d) at n training points."""
-    return Problem(n=n, d=10, sigma=SIGMA, gamma=1e-3, teacher_norm2=40.0)
+    return paper_problem(n=n)
 
 
 K_GRID = np.unique(np.geomspace(1, 1000, 48).round())

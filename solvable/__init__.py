@@ -8,7 +8,15 @@ a quadratic reward, and its deterministic-equivalent generalization error
     δ(k, T) = E_x E_{y_1..y_k} [ Σ_i p_i (y_i − μ_T(x))² ],   p = softmax(−(y − μ_R)² / T).
 
 Importing the package switches JAX to float64 (see `solvable._config`). The public names below
-are loaded on first use, so ``import solvable`` stays cheap.
+are loaded on first use, so ``import solvable`` stays cheap. The mathematics is on the
+documentation's theory page (docs/theory.md), the names in the API reference.
+
+Examples
+--------
+>>> import solvable
+>>> p = solvable.paper_problem()                  # the paper's setting (docs/theory.md §1)
+>>> round(float(solvable.renormalized_ridge(p)), 8)
+1.001e-05
 """
 
 from __future__ import annotations
@@ -25,17 +33,18 @@ _API = {
     "KnobReward": "problem",
     "WeightsReward": "problem",
     "AlignedReward": "problem",
-    # deterministic equivalents (THEORY §2)
+    "paper_problem": "problem",
+    # deterministic equivalents (docs/theory.md §2)
     "renormalized_ridge": "equivalents",
     "predictive_moments": "equivalents",
     "offset_law": "equivalents",
     "OffsetLaw": "equivalents",
-    # pointwise selection error (THEORY §4)
+    # pointwise selection error (docs/theory.md §3)
     "selection_error": "selection",
     "best_of_k_error": "selection",
-    # averaged generalization error (THEORY §3)
+    # averaged generalization error (docs/theory.md §3)
     "generalization_error": "average",
-    # asymptotics and optima (THEORY §4)
+    # asymptotics and optima (docs/theory.md §4, §5)
     "asymptotics": None,
     "optimize": None,
     # accuracy on discrete answers: judge, plurality vote, weighted vote (docs/theory.md §6)
@@ -44,13 +53,13 @@ _API = {
     # Monte Carlo of the finite model
     "simulate": "simulate",
     "SimulationResult": "simulate",
-    # SMC and approximate rewards (THEORY §5)
+    # SMC and approximate rewards (docs/theory.md §8)
     "smc": None,
     # selection curves from real pools of judged samples
     "pools": None,
 }
 
-__all__ = sorted(_API)
+__all__ = list(_API)  # in the groups above (the API reference keeps this order)
 
 
 def __getattr__(name: str):

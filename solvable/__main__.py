@@ -1,7 +1,8 @@
 """Command-line demo: ``python -m solvable``.
 
 Prints the deterministic-equivalent generalization error δ(k)/σ² of the paper's synthetic
-setting (n = 1e4, d = 10, S = 1, σ = 1e-4, γ = 1e-3, w_T ~ N(0, 4 I)) at T/(2σ²) = 10, for the
+setting (`solvable.paper_problem`: n = 1e4, d = 10, S = 1, σ = 1e-4, γ = 1e-3,
+w_T ~ N(0, 4 I); docs/theory.md §1) at T/(2σ²) = 10, for the
 teacher as reward (c = 0: δ falls monotonically with k) and a misspecified reward (c = 20:
 δ has a finite optimal k).
 """
@@ -13,7 +14,7 @@ import argparse
 import numpy as np
 
 from .average import generalization_error
-from .problem import KnobReward, Problem
+from .problem import KnobReward, paper_problem
 
 
 def main(argv=None) -> None:
@@ -25,15 +26,15 @@ def main(argv=None) -> None:
     parser.add_argument("--n", type=float, default=1e4, help="training-set size (default 1e4)")
     args = parser.parse_args(argv)
 
-    sigma = 1e-4
-    problem = Problem(args.n, 10, sigma, 1e-3, teacher_norm2=40.0)
+    problem = paper_problem(n=args.n)
+    sigma = float(problem.sigma)
     temperature = 2 * sigma**2 * args.t
     ks = np.unique(np.concatenate([np.round(np.geomspace(1, 200, 40)), [1, 2, 4, 8, 16, 32, 64, 128, 200]]))
     rows = {c: np.asarray(generalization_error(problem, KnobReward(c), ks, temperature)) / sigma**2
             for c in (0.0, args.c)}
     shown = [1, 2, 4, 8, 16, 32, 64, 128, 200]
-    print(f"solvable demo: δ(k)/σ² at T/(2σ²) = {args.t:g}, n = {args.n:g}, d = 10, "
-          f"σ = {sigma:g}, γ = 1e-3 (exact deterministic equivalent)")
+    print(f"solvable demo: δ(k)/σ² at T/(2σ²) = {args.t:g}, n = {args.n:g}, d = {problem.d}, "
+          f"σ = {sigma:g}, γ = {float(problem.gamma):g} (exact deterministic equivalent)")
     print(f"{'k':>6} {'reward = teacher (c=0)':>24} {f'misspecified (c={args.c:g})':>24}")
     for k in shown:
         i = int(np.flatnonzero(ks == k)[0])

@@ -1,8 +1,9 @@
-"""Limits, expansions, extreme-value law and scaling slopes of the selection error (THEORY §4).
+"""Limits, expansions, extreme-value law and scaling slopes of the selection error.
 
-Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
-Inference-Time Scaling", arXiv 2512.19905. Status marks follow THEORY: **[paper]** stated by
-the paper, **[derived]** derived here and checked against the exact δ of `solvable.selection`.
+docs/theory.md §4 (limits and expansions) and §5 (optima, compute against data). Halder &
+Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for Inference-Time
+Scaling", arXiv 2512.19905. Status marks as on that page: **[paper]** stated by the paper,
+**[derived]** derived here and checked against the exact δ of `solvable.selection`.
 
 Pointwise functions take the keywords of `solvable.selection.selection_error`
 (``mean, std, teacher, reward``) and use b = mean − teacher, a = mean − reward, s = std,
@@ -25,11 +26,11 @@ Summary of what the tests establish against the exact δ (see tests/test_asympto
 * Finite-k threshold: under the truncated expansion δ is non-increasing in k iff
   t ≥ 3 C2/C1, else k* = 4 C2/(3 C2 − C1 t) (confirmed as a statement about the expansion).
   The exact δ has the threshold t_c of `monotone_threshold` [derived]; t_c = 3a²/C1 − 5/3
-  + O(C1/a²) while 3 C2/C1 = 3a²/C1 + 3, so THEORY's threshold is right to leading order
-  only. The secondary k* ≈ 2t*/(t* − t) puts the threshold at 2 C2/C1: wrong by a factor
-  2/3 at large a (b = 0.2, a = 10.2: exact 59.8, THEORY 64.4, secondary 42.9), though
-  numerically close at moderate a and small t (a = 2.2, t = 5: exact k* 6.66, secondary
-  6.65, THEORY 2.50).
+  + O(C1/a²) while 3 C2/C1 = 3a²/C1 + 3, so the expansion's threshold is right to leading
+  order only. The secondary k* ≈ 2t*/(t* − t) puts the threshold at 2 C2/C1: wrong by a
+  factor 2/3 at large a (b = 0.2, a = 10.2: exact 59.8, expansion 64.4, secondary 42.9),
+  though numerically close at moderate a and small t (a = 2.2, t = 5: exact k* 6.66,
+  secondary 6.65, expansion 2.50).
 """
 
 from __future__ import annotations
@@ -107,11 +108,32 @@ def _tilted_limit(s2, t, b, a):
 
 
 def large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
-    """δ_∞ = lim_{k→∞} δ = (b − a/(1 + t))² + s² t/(1 + t)  [derived; THEORY §4].
+    """δ_∞ = lim_{k→∞} δ = (b − a/(1 + t))² + s² t/(1 + t)  [derived; docs/theory.md §4].
 
     As k → ∞ the softmax pick is a draw from the tilted Gaussian ∝ N(m, s²)·e^{−(y−μ_R)²/T},
     i.e. N(μ_R + a/(1 + t), s² t/(1 + t)). T = 0 gives (b − a)² = (μ_R − μ_T)², T = ∞ gives
     s² + b².
+
+    Parameters
+    ----------
+    temperature : float or array
+        T ≥ 0 (``inf`` allowed).
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    jax.Array
+        δ_∞, in the units of s², of the broadcast shape.
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import large_k_limit
+    >>> round(float(large_k_limit(2.0, mean=0.2, reward=-1.0)), 6)  # t = 1: (0.2 − 0.6)² + 0.5
+    0.66
+    >>> round(float(large_k_limit(0.0, mean=0.2, reward=-1.0)), 6)  # (μ_R − μ_T)²
+    1.0
     """
     s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
     return _tilted_limit(s2, t, b, a)
@@ -120,7 +142,31 @@ def large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
 def large_k_limit_averaged(problem, reward=None, temperature=0.0):
     """E_x δ_∞ = V_T − 2C/(1 + t) + V_R/(1 + t)² + s̄² t/(1 + t), t = T/(2 s̄²)  [derived].
 
-    T = 0: V_T − 2C + V_R = E(Δ_T − Δ_R)²; T = ∞: s̄² + V_T.
+    V_T = Var Δ_T, V_R = Var Δ_R, C = Cov(Δ_T, Δ_R) (docs/theory.md §4). T = 0:
+    V_T − 2C + V_R = E(Δ_T − Δ_R)²; T = ∞: s̄² + V_T.
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The problem (with ``reward``), or the offsets' law directly (``reward=None``).
+    reward : Reward, optional
+        The judge; required with a `Problem`.
+    temperature : float or array, default 0.0
+        T ≥ 0 (``inf`` allowed).
+
+    Returns
+    -------
+    jax.Array
+        lim_{k→∞} δ(k, T), in the units of σ².
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.asymptotics import large_k_limit_averaged
+    >>> p, sigma2 = solvable.paper_problem(), 1e-8
+    >>> value = large_k_limit_averaged(p, solvable.KnobReward(10.0), 2 * sigma2 * 10)
+    >>> round(float(value) / sigma2, 4)  # δ_∞/σ² at T/(2σ²) = 10
+    0.9099
     """
     check_nonnegative("temperature", temperature, allow_inf=True)
     law = _law(problem, reward)
@@ -145,7 +191,7 @@ def _correction(s2, t, b, a):
 
 
 def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
-    """Coefficient A of the exact large-k law δ(k) = δ_∞ + A/k + O(k⁻²), T > 0  [derived].
+    """Coefficient A of δ(k) = δ_∞ + A/k + O(k⁻²) at T > 0  [derived; docs/theory.md §4].
 
     The delta-method bias of the self-normalised estimator Σ f_i w_i / Σ w_i gives
     A = (E w²/(E w)²) · (δ_∞(t) − δ_∞(t/2)), since E[f w²]/E[w²] is the k → ∞ error at
@@ -153,6 +199,27 @@ def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     E w²/(E w)² = (1 + 1/t)(1 + 2/t)^{−1/2} e^{a²/(s²(1+t)(2+t))}. A > 0: δ approaches δ_∞
     from above (decreasing tail); A < 0: from below, so the optimal k is finite.
     T = ∞ gives 0; T = 0 is refused (the best-of-k approach is not 1/k).
+
+    Parameters
+    ----------
+    temperature : float or array
+        T > 0 (``inf`` allowed).
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    jax.Array
+        A, in the units of s².
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import large_k_correction
+    >>> round(float(large_k_correction(2.0, mean=0.2, reward=-1.0)), 6)  # < 0: finite best k
+    -0.04893
+    >>> round(float(large_k_correction(20.0, mean=0.2, reward=-1.0)), 6)  # > 0: decreasing
+    0.085297
     """
     check_positive("temperature", temperature, allow_inf=True)
     s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
@@ -160,14 +227,31 @@ def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
 
 
 def monotone_threshold(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
-    """Temperature T_c above which the exact δ(k) decreases to δ_∞ (A > 0)  [derived].
+    """Temperature T_c = 2s² t_c above which the exact δ(k) decreases to δ_∞ (A > 0)  [derived].
 
     A = 0 ⇔ δ_∞(t) = δ_∞(t/2) ⇔ 1/(1 + t) + 2/(2 + t) = q with q = C1/a², C1 = s² + 2ab, so
     t_c = [3(1 − q) + √(q² − 2q + 9)]/(2q) = 3a²/C1 − 5/3 + O(q), T_c = 2s² t_c.
     For 0 < q < 2 this is the unique positive root (q ≥ 2 or C1 ≤ 0: every T > 0 is above
     threshold, T_c = 0; a = 0 likewise). Below T_c the optimal k is finite; above it δ is
-    non-increasing in k in every case checked (THEORY's truncated-expansion threshold
-    3 C2/C1 = 3a²/C1 + 3 agrees only to leading order in a²/C1).
+    non-increasing in k in every case checked (the truncated expansion's threshold
+    3 C2/C1 = 3a²/C1 + 3 agrees only to leading order in a²/C1; docs/theory.md §4–5).
+
+    Parameters
+    ----------
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    jax.Array
+        T_c ≥ 0, in the units of the temperature.
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import monotone_threshold
+    >>> round(float(monotone_threshold(mean=0.2, reward=-2.0)), 4)
+    12.1734
     """
     s2, _, b, a = _pointwise(0.0, mean, std, teacher, reward)
     c1 = s2 + 2.0 * a * b
@@ -196,10 +280,31 @@ def _e3(k, s2, c1, p, q):
 
 
 def expansion_coefficients(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
-    """Coefficients (D, C1, C2, E3) of the high-temperature expansion (see below).
+    """Coefficients (D, C1, C2, E3) of the high-temperature expansion of δ.
 
     D = s² + b², C1 = s² + 2ab, C2 = s² + 2ab + a²  [paper], and  [derived]
-    E3 = −[(k−1)(k²−6k+6)/k³](s² + 2ab + 2a²) + [(k−1)/(2k²)](s² + 2ab)(s² + 2a²)/s².
+    E3 = −[(k−1)(k²−6k+6)/k³](s² + 2ab + 2a²) + [(k−1)/(2k²)](s² + 2ab)(s² + 2a²)/s²
+    (docs/theory.md §4), with b = m − μ_T, a = m − μ_R.
+
+    Parameters
+    ----------
+    k : float or array
+        Number of samples, real ≥ 1 (only E3 depends on it).
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    ExpansionCoefficients
+        Named tuple (D, C1, C2, E3), each broadcast.
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import expansion_coefficients
+    >>> co = expansion_coefficients(10.0, mean=0.2, reward=-1.0)   # b = 0.2, a = 1.2, s = 1
+    >>> [round(float(v), 6) for v in co]
+    [1.04, 1.48, 2.92, -1.546632]
     """
     check_at_least("k", k, 1.0)
     s2, _, b, a = _pointwise(0.0, mean, std, teacher, reward)
@@ -239,7 +344,33 @@ def high_temperature_expansion(k, temperature, *, mean=0.0, std=1.0, teacher=0.0
     is where the powers of (1 − j/k) come from. Collecting ε³ (sympy, exact) gives E3; the
     first three orders reproduce the paper's D, C1, C2. The residual against the exact δ is
     O(t⁻⁴) (tested); the authors' (1 − 1/k)(1 − 2/k)(1 − 3/k) third-order factor is wrong.
-    T = 0 is outside the expansion's domain (it returns ±inf terms there).
+    T = 0 is outside the expansion's domain (it returns ±inf terms there). docs/theory.md §4.
+
+    Parameters
+    ----------
+    k : float or array
+        Number of samples, real ≥ 1.
+    temperature : float or array
+        T > 0.
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+    order : {1, 2, 3}, default 2
+        Highest power of 1/t kept.
+
+    Returns
+    -------
+    jax.Array
+        The truncated expansion of δ, in the units of s².
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import high_temperature_expansion
+    >>> kw = dict(mean=0.2, reward=-1.0)                            # t = T/2 = 20
+    >>> round(float(high_temperature_expansion(10.0, 40.0, **kw)), 6)
+    0.978656
+    >>> round(float(high_temperature_expansion(10.0, 40.0, order=3, **kw)), 6)
+    0.978463
     """
     check_at_least("k", k, 1.0)
     co = expansion_coefficients(k, mean=mean, std=std, teacher=teacher, reward=reward)
@@ -255,7 +386,36 @@ def high_temperature_expansion_averaged(problem, reward=None, k=1.0, temperature
     With s = s̄, t = T/(2s̄²) and the offsets' moments: E D = s̄² + V_T, E C1 = s̄² + 2C,
     E C2 = s̄² + 2C + V_R, and E3 from E(s² + 2ab + 2a²) = s̄² + 2C + 2V_R and
     E(s² + 2ab)(s² + 2a²)/s² = s̄² + 2V_R + 2C + 12 V_R C/s̄² (Isserlis: E a³b = 3 V_R C).
-    Being linear in these moments, it equals the average of the pointwise expansion exactly.
+    Being linear in these moments, it equals the average of the pointwise expansion exactly
+    (docs/theory.md §4).
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The problem (with ``reward``), or the offsets' law directly (``reward=None``).
+    reward : Reward, optional
+        The judge; required with a `Problem`.
+    k : float or array, default 1.0
+        Number of samples, real ≥ 1.
+    temperature : float or array, default inf
+        T > 0.
+    order : {1, 2, 3}, default 2
+        Highest power of 1/t kept.
+
+    Returns
+    -------
+    jax.Array
+        The x-averaged truncated expansion of δ, in the units of σ².
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.asymptotics import high_temperature_expansion_averaged
+    >>> p, sigma2 = solvable.paper_problem(), 1e-8
+    >>> value = high_temperature_expansion_averaged(p, solvable.KnobReward(10.0), 8.0,
+    ...                                             2 * sigma2 * 10)
+    >>> round(float(value) / sigma2, 4)  # exact DE: 0.917 (generalization_error)
+    0.9204
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
@@ -277,8 +437,28 @@ def best_of_k_asymptote(k, *, mean=0.0, std=1.0, teacher=0.0, reward=None):
     T = 0, μ_R = μ_T, k → ∞: the kept sample is the one nearest μ_T, whose distance is
     asymptotically exponential with rate 2kφ(μ_T), φ(μ_T) = e^{−b²/(2s²)}/(√(2π) s); so
     E D² → 1/(2 φ² k²). The approach is slow: k²δ/(π s² e^{b²/s²}) = 0.956 (k = 64),
-    0.9971 (1024), 0.99982 (16384) at b = 0 (tested). ``reward`` must equal ``teacher`` if
-    given.
+    0.9971 (1024), 0.99982 (16384) at b = 0 (tested). docs/theory.md §4.
+
+    Parameters
+    ----------
+    k : float or array
+        Number of samples, ≥ 1.
+    mean, std, teacher : float or array
+        Predictive mean m, standard deviation s > 0 and teacher output μ_T.
+    reward : float, optional
+        Must equal ``teacher`` if given (the law holds for the teacher as judge only).
+
+    Returns
+    -------
+    jax.Array
+        π s² e^{b²/s²}/k², in the units of s².
+
+    Examples
+    --------
+    >>> import math
+    >>> from solvable.asymptotics import best_of_k_asymptote
+    >>> round(float(best_of_k_asymptote(1024.0)) * 1024**2 / math.pi, 12)
+    1.0
     """
     check_at_least("k", k, 1.0)
     if reward is not None:
@@ -294,11 +474,32 @@ def best_of_k_asymptote(k, *, mean=0.0, std=1.0, teacher=0.0, reward=None):
 def best_of_k_asymptote_averaged(problem, k):
     """x-averaged extreme-value law: δ(k) ≃ π s̄² / (k² √(1 − 2 V_T/s̄²))  [paper, with s̄²].
 
-    E_x e^{Δ_T²/s̄²} = (1 − 2V_T/s̄²)^{−1/2} for Δ_T ~ N(0, V_T). THEORY writes σ² for s̄²
-    (the DE predictive variance, ≈ σ² in the paper's regime); here s̄² is used. Diverges,
+    E_x e^{Δ_T²/s̄²} = (1 − 2V_T/s̄²)^{−1/2} for Δ_T ~ N(0, V_T) (docs/theory.md §4). The
+    paper writes σ² for s̄² (the DE predictive variance, ≈ σ² in its regime); here s̄² is
+    used. Diverges,
     and is refused with a ValueError, where 2 V_T ≥ s̄². ``problem`` is a `Problem` (the
     reward is the teacher) or an `OffsetLaw` (only V_T and s̄² are used). Under tracing the
     divergent case returns inf.
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The problem (judge = teacher) or the offsets' law.
+    k : float or array
+        Number of samples, ≥ 1.
+
+    Returns
+    -------
+    jax.Array
+        The asymptote of δ(k) at T = 0, in the units of σ².
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.asymptotics import best_of_k_asymptote_averaged
+    >>> value = best_of_k_asymptote_averaged(solvable.paper_problem(), 100.0)
+    >>> round(float(value) / 1e-8, 6)   # δ/σ² ≈ π/k² here (2 V_T ≪ s̄²)
+    0.000328
     """
     check_at_least("k", k, 1.0)
     if isinstance(problem, OffsetLaw):
@@ -323,9 +524,28 @@ def expansion_optimal_temperature(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0
     d/dt[−(1 − 1/k) C1/t + (1 − 1/k)(1 − 2/k) C2/t²] = 0. Needs k > 2 (for k ≤ 2 the
     expansion has no interior optimum) and C1 = s² + 2ab > 0; ValueError otherwise.
     Against the exact δ (tests) this is an asymptote for large C2/C1 only: k = 10, b = 0,
-    a = 4 (s = 1) gives THEORY's t* = 27.2 while the exact optimum is t = 25.24; for a = 0.5
-    it gives 2.0 against 0.0025. Use `solvable.optimize.optimal_temperature` for the exact
-    optimum.
+    a = 4 (s = 1) gives t* = 27.2 while the exact optimum is t = 25.24; for a = 0.5 it gives
+    2.0 against 0.0025 (docs/theory.md §5). Use `solvable.optimize.optimal_temperature` for
+    the exact optimum.
+
+    Parameters
+    ----------
+    k : float or array
+        Number of samples, > 2.
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    jax.Array
+        T* = 2s² t*, in the units of the temperature.
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import expansion_optimal_temperature
+    >>> round(float(expansion_optimal_temperature(10.0, reward=-4.0)) / 2, 6)  # t*, s = 1
+    27.2
     """
     check_at_least("k", k, 1.0)
     if is_concrete(k) and np.any(np.asarray(k, float) <= 2.0):
@@ -345,7 +565,29 @@ def expansion_optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0
     In x = 1/k the expansion is D − (1 − x)C1/t + (1 − 3x + 2x²)C2/t², convex in x (C2 > 0),
     stationary at x = (3C2 − C1 t)/(4C2): δ is non-increasing in k iff t ≥ 3C2/C1 (then
     k* = inf), else k* = 4C2/(3C2 − C1 t). The exact δ's threshold is `monotone_threshold`
-    (smaller by ≈ 14/3 in t at large a²/C1), and the exact k* differs at moderate t (tests).
+    (smaller by ≈ 14/3 in t at large a²/C1), and the exact k* differs at moderate t (tests;
+    docs/theory.md §5).
+
+    Parameters
+    ----------
+    temperature : float or array
+        T > 0.
+    mean, std, teacher, reward : float or array
+        Predictive mean m and standard deviation s > 0, teacher output μ_T and reward centre
+        μ_R (keywords of `solvable.selection_error`; broadcast).
+
+    Returns
+    -------
+    jax.Array
+        k* ≥ 1, or ``inf`` where the expansion is non-increasing in k.
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import expansion_optimal_k
+    >>> round(float(expansion_optimal_k(10.0, mean=0.2, reward=-2.2)), 4)   # t = 5
+    2.3114
+    >>> float(expansion_optimal_k(1000.0, mean=0.2, reward=-2.2))            # t = 500
+    inf
     """
     check_positive("temperature", temperature, allow_inf=True)
     co = expansion_coefficients(1.0, mean=mean, std=std, teacher=teacher, reward=reward)
@@ -358,7 +600,17 @@ def expansion_optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0
 # --- data versus inference compute -----------------------------------------------------------
 
 class Slopes(NamedTuple):
-    """Logarithmic slopes of δ: ``k`` = ∂ log δ/∂ log k, ``n`` = ∂ log δ/∂ log n."""
+    """Logarithmic slopes of δ: ``k`` = ∂ log δ/∂ log k, ``n`` = ∂ log δ/∂ log n.
+
+    Returned by `scaling_slopes` (docs/theory.md §5).
+
+    Examples
+    --------
+    >>> from solvable.asymptotics import Slopes
+    >>> s = Slopes(k=-2.0, n=-0.1)
+    >>> abs(s.k) > abs(s.n)   # a unit of log k buys more than a unit of log n
+    True
+    """
 
     k: jax.Array
     n: jax.Array
@@ -390,7 +642,35 @@ def scaling_slopes(problem: Problem, reward, k, temperature, *, n=None):
     the offsets' law). Both come from one forward-mode pass each (jvp), elementwise over
     broadcast(k, temperature); ``n`` (optional array) evaluates at other training-set sizes,
     vectorised with vmap, giving shape n.shape + broadcast(k, T).shape. One more unit of
-    log-compute on k beats the same on n where |slopes.k| > |slopes.n|.
+    log-compute on k beats the same on n where abs(slopes.k) > abs(slopes.n)
+    (docs/theory.md §5).
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+    reward : Reward
+        The judge.
+    k : float or array
+        Number of samples, real ≥ 1.
+    temperature : float or array
+        T ≥ 0.
+    n : array, optional
+        Training-set sizes at which to evaluate (default: ``problem.n``).
+
+    Returns
+    -------
+    Slopes
+        ``k`` = ∂ log δ/∂ log k and ``n`` = ∂ log δ/∂ log n.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.asymptotics import scaling_slopes
+    >>> s = scaling_slopes(solvable.paper_problem(), solvable.KnobReward(0.0), 64.0, 0.0)
+    ... # doctest: +SLOW
+    >>> round(float(s.k), 2), round(float(s.n), 2)  # best-of-64: near the −2 of the 1/k² law
+    (-1.96, -0.09)
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
@@ -411,7 +691,7 @@ def scaling_slopes(problem: Problem, reward, k, temperature, *, n=None):
 class BestOfKSlopes(NamedTuple):
     """Regime slopes of best-of-k with the teacher as reward (k → ∞).
 
-    ``k`` = −2; ``n_paper`` = −α ∂_α V_T/(s̄² − 2V_T) (THEORY, s̄² held fixed);
+    ``k`` = −2; ``n_paper`` = −α ∂_α V_T/(s̄² − 2V_T) (docs/theory.md §5, s̄² held fixed);
     ``n_asymptote`` = d log/d log n of π s̄²/(k²√(1 − 2V_T/s̄²)) with s̄²(n) too.
     """
 
@@ -421,11 +701,29 @@ class BestOfKSlopes(NamedTuple):
 
 
 def best_of_k_slopes(problem: Problem) -> BestOfKSlopes:
-    """THEORY's best-of-k regime slopes, ∂_α by autodiff through R(α)  [paper form].
+    """Best-of-k regime slopes: d log δ/d log k = −2, d log δ/d log n = −α ∂_α V_T/(s̄² − 2V_T).
 
-    d log δ/d log k = −2; d log δ/d log n = −α ∂_α(Var Δ_T)/(s̄² − 2 Var Δ_T) (THEORY writes
-    σ² for s̄²). ``n_asymptote`` also differentiates s̄²(n) [derived]; the two agree where
+    [paper form; docs/theory.md §5] ∂_α by autodiff through R(α); the paper writes σ² for
+    s̄². ``n_asymptote`` also differentiates s̄²(n) [derived]; the two agree where
     γ² R S²/(R + S²) ≪ σ² (the paper's regime). Raises where 2 V_T ≥ s̄².
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem (the judge is the teacher).
+
+    Returns
+    -------
+    BestOfKSlopes
+        ``k`` (−2), ``n_paper`` and ``n_asymptote``.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.asymptotics import best_of_k_slopes
+    >>> s = best_of_k_slopes(solvable.paper_problem())
+    >>> float(s.k), round(float(s.n_paper), 4), round(float(s.n_asymptote), 4)
+    (-2.0, -0.0871, -0.0881)
     """
     def vt_of_log_n(log_n):
         return offset_variance_teacher(problem.replace(n=jnp.exp(log_n)))

@@ -1,4 +1,4 @@
-"""The x-averaged generalization error δ(k, T) of the deterministic equivalent (THEORY §2–3).
+"""The x-averaged generalization error δ(k, T) of the deterministic equivalent (docs/theory.md §3).
 
     δ(k, T) = E_{(Δ_T, Δ_R) ~ N(0, C)} [ s̄² · δ̂(k, T/(2 s̄²), Δ_T/s̄, Δ_R/s̄) ],
 
@@ -38,7 +38,28 @@ DEFAULT_NODES_2D = 24  # Gauss–Hermite nodes of the conditional teacher offset
 
 @lru_cache(maxsize=None)
 def hermite_rule(n: int):
-    """Gauss–Hermite rule for E[f(ξ)], ξ ~ N(0, 1): nodes √2·x_i, weights w_i/√π."""
+    """Gauss–Hermite rule for E[f(ξ)], ξ ~ N(0, 1): nodes √2·x_i, weights w_i/√π.
+
+    Exact for polynomials of degree ≤ 2n − 1. Cached per ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+
+    Returns
+    -------
+    nodes, weights : numpy.ndarray
+        Arrays of shape (n,); the weights sum to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.average import hermite_rule
+    >>> x, w = hermite_rule(8)
+    >>> round(float(np.sum(w * x**2)), 12), round(float(np.sum(w * x**4)), 12)  # E ξ², E ξ⁴
+    (1.0, 3.0)
+    """
     x, w = np.polynomial.hermite.hermgauss(n)
     return np.sqrt(2.0) * x, w / np.sqrt(np.pi)
 
@@ -104,10 +125,41 @@ def _offset_nodes(law: OffsetLaw, nodes_1d: int, nodes_2d: int):
 
 def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFAULT_NODES_1D,
                          nodes_2d: int = DEFAULT_NODES_2D):
-    """E over the offsets' law of the pointwise selection error (no input validation).
+    """δ(k, T) = E_{(Δ_T, Δ_R) ~ law}[s̄² δ̂(k, T/(2s̄²), Δ_T/s̄, Δ_R/s̄)], without validation.
 
-    Jittable and differentiable in `k`, `temperature` and every field of `law`; `k` and
-    `temperature` broadcast against each other and against the law's fields.
+    The core of `generalization_error` for a given `OffsetLaw` (docs/theory.md §3).
+    Jittable and differentiable in ``k``, ``temperature`` and every field of ``law``.
+
+    Parameters
+    ----------
+    law : OffsetLaw
+        The offsets' Gaussian law and the predictive variance s̄².
+    k : float or array
+        Number of samples, real ≥ 1.
+    temperature : float or array
+        T ≥ 0 (0: best-of-k; inf: uniform pick). Broadcasts against ``k`` and the law.
+    nodes_1d : int, default 8
+        Gauss–Legendre nodes per panel of the outer half-line rule.
+    nodes_2d : int, default 24
+        Gauss–Hermite nodes of the conditional teacher offset (non-rank-one laws).
+
+    Returns
+    -------
+    jax.Array
+        δ, in the units of s̄², of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable import OffsetLaw
+    >>> from solvable.average import average_over_offsets
+    >>> law = OffsetLaw(var_teacher=0.5, var_reward=2.0, cov=1.0, predictive_var=1.0,
+    ...                 rank_one=True)
+    >>> round(float(average_over_offsets(law, 1.0, 1.0)), 6)  # k = 1: s̄² + Var Δ_T
+    ... # doctest: +SLOW
+    1.5
+    >>> np.round(np.asarray(average_over_offsets(law, [1.0, 4.0, 16.0], 2.0)), 4)
+    array([1.5   , 0.6127, 0.5146])
     """
     s2 = jnp.asarray(law.predictive_var, jnp.float64)
     k = jnp.asarray(k, jnp.float64)
@@ -122,15 +174,46 @@ def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFA
 
 def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
                          nodes_1d: int = DEFAULT_NODES_1D, nodes_2d: int = DEFAULT_NODES_2D):
-    """Deterministic-equivalent generalization error δ(k, T) (THEORY §3).
+    """Generalization error δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T(x))²], p = softmax(−(y − μ_R)²/T).
 
-    δ(k, T) = E_x E_{y_1..y_k}[Σ_i p_i (y_i − μ_T(x))²] with p = softmax(−(y − μ_R)²/T),
-    y_i ~ N(m(x), s̄²) the DE predictive, averaged exactly over the Gaussian law of the offsets
-    (Δ_T, Δ_R). Real k ≥ 1 (smooth in k), T ≥ 0 (T = 0 is best-of-k, T = ∞ a uniform pick);
-    `k` and `temperature` broadcast. Same units as σ² (plot δ/σ²).
+    The deterministic equivalent (docs/theory.md §3): y_i ~ N(m(x), s̄²), averaged over the
+    Gaussian law of the offsets (Δ_T, Δ_R) by quadrature (Halder & Pehlevan, arXiv
+    2512.19905). Smooth in real k; differentiable in k, T and the problem's fields.
 
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+    reward : Reward
+        The judge (`KnobReward`, `WeightsReward` or `AlignedReward`).
+    k : float or array
+        Number of samples, real ≥ 1.
+    temperature : float or array
+        T ≥ 0 in the units of y² (0: best-of-k; ``inf``: uniform pick). Broadcasts with ``k``.
+    nodes_1d, nodes_2d : int
+        Quadrature sizes (see `average_over_offsets`); the defaults are converged (tests).
+
+    Returns
+    -------
+    jax.Array
+        δ, in the units of σ² (plot δ/σ²), of shape broadcast(k, temperature).
+
+    Notes
+    -----
     Limits (tested): k = 1 or T = ∞ gives s̄² + Var Δ_T; k → ∞ at T > 0 gives
-    E(Δ_T − Δ_R/(1 + t))² + s̄² t/(1 + t) with t = T/(2 s̄²).
+    E(Δ_T − Δ_R/(1 + t))² + s̄² t/(1 + t) with t = T/(2 s̄²) (docs/theory.md §4).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import solvable
+    >>> problem = solvable.paper_problem()
+    >>> sigma2 = float(problem.sigma) ** 2
+    >>> delta = solvable.generalization_error(problem, solvable.KnobReward(10.0),
+    ...                                       k=[1, 8, 64], temperature=2 * sigma2 * 10)
+    ... # doctest: +SLOW
+    >>> np.round(np.asarray(delta) / sigma2, 4)  # δ/σ² at T/(2σ²) = 10
+    array([1.0411, 0.917 , 0.9107])
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)

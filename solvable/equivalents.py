@@ -1,4 +1,4 @@
-"""Deterministic equivalents of the Bayesian linear regression student (THEORY §2).
+"""Deterministic equivalents of the Bayesian linear regression student (docs/theory.md §2).
 
 In the proportional limit d, n → ∞ at fixed α = d/n the student's posterior predictive at a
 test input x concentrates on simple closed forms governed by the renormalized ridge R
@@ -14,7 +14,7 @@ ridge regression):
 
 Where it holds: the DE of the mean drops the label-noise fluctuation of the posterior mean w̄,
 so it is accurate when σ is small against the signal (the paper's regime σ = 1e-4, γ = 1e-3,
-d = 10, n = 1e4) and visibly off otherwise (THEORY §2; the simulator measures the gap).
+d = 10, n = 1e4) and visibly off otherwise (docs/theory.md §2; the simulator measures the gap).
 
 All functions are pure JAX (float64), vectorise over leading axes of their scalar inputs and
 are differentiable, including through the general-spectrum root solve.
@@ -45,13 +45,34 @@ __all__ = [
 
 
 def renormalized_ridge_isotropic(alpha, ridge_hat, input_var=1.0):
-    """Renormalized ridge for Σ = S² I, in closed form.
+    """Renormalized ridge for Σ = S² I: R = ½ [X + √(X² + 4 R̂ S²)], X = S²(α − 1) + R̂.
 
-    R = ½ [ S²(α − 1) + R̂ + √((S²(α − 1) + R̂)² + 4 R̂ S²) ],
-    the positive root of R² − (S²(α − 1) + R̂) R − R̂ S² = 0. Evaluated without cancellation
-    (R = 2R̂S² / (√(X² + 4R̂S²) − X) when X = S²(α − 1) + R̂ < 0), so the limits
+    The positive root of R² − (S²(α − 1) + R̂) R − R̂ S² = 0 (docs/theory.md §2), evaluated
+    without cancellation (R = 2R̂S² / (√(X² + 4R̂S²) − X) when X < 0), so the limits
     R → R̂ (α → 0), R ≈ R̂/(1 − α) (small R̂, α < 1) and R → S²(α − 1) (R̂ → 0, α > 1) are
-    reached to full precision.
+    reached to full precision. Pure JAX: broadcasts, jit/grad friendly, no validation.
+
+    Parameters
+    ----------
+    alpha : float or array
+        Aspect ratio α = d/n > 0.
+    ridge_hat : float or array
+        Explicit ridge R̂ = α σ²/γ² > 0.
+    input_var : float or array, default 1.0
+        Input variance S².
+
+    Returns
+    -------
+    jax.Array
+        R, the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> from solvable.equivalents import renormalized_ridge_isotropic
+    >>> round(float(renormalized_ridge_isotropic(0.5, 0.1)), 6)
+    0.174166
+    >>> round(float(renormalized_ridge_isotropic(2.0, 1e-12)), 6)  # → S²(α − 1)
+    1.0
     """
     alpha, ridge_hat, s2 = (jnp.asarray(v, jnp.float64) for v in (alpha, ridge_hat, input_var))
     x = s2 * (alpha - 1.0) + ridge_hat
@@ -69,17 +90,39 @@ def _ridge_residual(log_r, alpha, ridge_hat, spectrum):
 
 
 def renormalized_ridge_spectrum(alpha, ridge_hat, spectrum, *, iterations: int = 80):
-    """Renormalized ridge for a general input spectrum (eigenvalues λ_i of Σ, last axis).
+    """Renormalized ridge for a general spectrum: the root R > 0 of R̂ = R (1 − α ⟨λ/(λ + R)⟩).
 
-    Solves R̂ = R (1 − α ⟨λ/(λ + R)⟩) for the root R > 0 on the branch where
-    1 − α⟨λ/(λ + R)⟩ > 0. On that branch g(R) = R(1 − α⟨λ/(λ+R)⟩) is increasing and the root is
-    bracketed by R̂ ≤ R ≤ R̂ + α⟨λ⟩; bisection in log R (robust for any conditioning) is
-    followed by Newton polishing. Derivatives come from the implicit function theorem: the
-    solve is done under `stop_gradient` and one differentiable Newton step
+    ⟨·⟩ is the mean over the eigenvalues λ_i of Σ (docs/theory.md §2). The root is taken on
+    the branch where 1 − α⟨λ/(λ + R)⟩ > 0; there g(R) = R(1 − α⟨λ/(λ+R)⟩) is increasing and
+    the root is bracketed by R̂ ≤ R ≤ R̂ + α⟨λ⟩; bisection in log R (robust for any
+    conditioning) is followed by Newton polishing. Derivatives come from the implicit function
+    theorem: the solve is done under `stop_gradient` and one differentiable Newton step
     R ← R − F(R)/F'(R) carries dR/dθ = −∂_θF/∂_RF exactly.
 
-    `spectrum` has the d eigenvalues on its last axis; `alpha` and `ridge_hat` broadcast over
-    the leading axes.
+    Parameters
+    ----------
+    alpha : float or array
+        Aspect ratio α = d/n > 0 (broadcasts over the leading axes of ``spectrum``).
+    ridge_hat : float or array
+        Explicit ridge R̂ > 0 (broadcasts likewise).
+    spectrum : array of shape (..., d)
+        The eigenvalues λ_i > 0 of Σ on the last axis.
+    iterations : int, default 80
+        Bisection steps in log R before the Newton polish.
+
+    Returns
+    -------
+    jax.Array
+        R, the broadcast shape of ``alpha``, ``ridge_hat`` and ``spectrum[..., 0]``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from solvable.equivalents import renormalized_ridge_spectrum
+    >>> round(float(renormalized_ridge_spectrum(0.5, 0.1, jnp.ones(4))), 6)  # flat: as isotropic
+    0.174166
+    >>> round(float(renormalized_ridge_spectrum(0.5, 0.1, jnp.array([0.5, 1.0, 2.0]))), 6)
+    0.172288
     """
     alpha = jnp.asarray(alpha, jnp.float64)
     ridge_hat = jnp.asarray(ridge_hat, jnp.float64)
@@ -112,18 +155,50 @@ def renormalized_ridge_spectrum(alpha, ridge_hat, spectrum, *, iterations: int =
 
 
 def renormalized_ridge(problem: Problem):
-    """Renormalized ridge R of a `Problem` (closed form if isotropic, root solve otherwise)."""
+    """Renormalized ridge R of a `Problem`: R̂ = R (1 − (α/d) Tr[Σ(Σ + R)⁻¹]), R̂ = ασ²/γ².
+
+    Closed form if the input is isotropic (`renormalized_ridge_isotropic`), a root solve
+    otherwise (`renormalized_ridge_spectrum`); docs/theory.md §2. Differentiable in every
+    field of the problem.
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+
+    Returns
+    -------
+    jax.Array
+        R (a scalar).
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.Problem(n=800, d=400, sigma=0.5, gamma=1.0)
+    >>> round(float(solvable.renormalized_ridge(p)), 6)
+    0.212695
+    """
     if problem.isotropic:
         return renormalized_ridge_isotropic(problem.alpha, problem.ridge_hat, problem.spectrum)
     return renormalized_ridge_spectrum(problem.alpha, problem.ridge_hat, problem.spectrum)
 
 
 class PredictiveMoments(NamedTuple):
-    """Deterministic-equivalent predictive moments.
+    """Deterministic-equivalent predictive moments: m(x) = (x/√d)ᵀ A_R w_T, s̄², R.
 
-    ``mean_scale``: the diagonal of A_R = Σ (Σ + R)⁻¹ per direction (a scalar κ = S²/(S² + R)
-    if isotropic), so that m(x) = Σ_i A_ii w_{T,i} x_i/√d (isotropic: m = κ μ_T);
-    ``variance``: s̄² = σ² + γ² Tr(B_R Σ)/d; ``ridge``: R.
+    Fields: ``mean_scale``, the diagonal of A_R = Σ (Σ + R)⁻¹ per direction (a scalar
+    κ = S²/(S² + R) if isotropic), so that m(x) = Σ_i A_ii w_{T,i} x_i/√d (isotropic:
+    m = κ μ_T); ``variance``, s̄² = σ² + γ² Tr(B_R Σ)/d; ``ridge``, R (docs/theory.md §2).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> import solvable
+    >>> m = solvable.predictive_moments(solvable.Problem(n=800, d=400, sigma=0.5, gamma=1.0))
+    >>> round(float(m.mean_scale), 6)
+    0.824609
+    >>> round(float(m.mean(jnp.ones(400), jnp.ones(400))), 4)  # κ · μ_T with μ_T = 20
+    16.4922
     """
 
     mean_scale: jax.Array
@@ -131,13 +206,33 @@ class PredictiveMoments(NamedTuple):
     ridge: jax.Array
 
     def mean(self, x, teacher):
-        """m(x) = (x/√d)ᵀ A_R w_T for inputs x of shape (..., d)."""
+        """m(x) = (x/√d)ᵀ A_R w_T for inputs x of shape (..., d) and teacher weights (d,)."""
         x = jnp.asarray(x, jnp.float64)
         return jnp.sum(x * self.mean_scale * teacher, axis=-1) / jnp.sqrt(x.shape[-1])
 
 
 def predictive_moments(problem: Problem) -> PredictiveMoments:
-    """Predictive mean map and variance of the DE (THEORY §2)."""
+    """Predictive moments of the deterministic equivalent: A_R = Σ(Σ + R)⁻¹, s̄² = σ² + γ²Tr(B_RΣ)/d.
+
+    docs/theory.md §2 (Halder & Pehlevan, arXiv 2512.19905).
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+
+    Returns
+    -------
+    PredictiveMoments
+        ``mean_scale`` (diagonal of A_R), ``variance`` (s̄²) and ``ridge`` (R).
+
+    Examples
+    --------
+    >>> import solvable
+    >>> m = solvable.predictive_moments(solvable.Problem(n=800, d=400, sigma=0.5, gamma=1.0))
+    >>> round(float(m.variance), 6), round(float(m.ridge), 6)
+    (0.425391, 0.212695)
+    """
     r = renormalized_ridge(problem)
     lam = problem.spectrum
     shrink = r / (lam + r)  # B_R per direction
@@ -150,9 +245,36 @@ def predictive_moments(problem: Problem) -> PredictiveMoments:
 class OffsetLaw:
     """Joint law over x of the offsets (Δ_T, Δ_R) = (m − μ_T, m − μ_R): N(0, C), plus s̄².
 
-    ``var_teacher`` = Var Δ_T, ``var_reward`` = Var Δ_R, ``cov`` = Cov(Δ_T, Δ_R),
-    ``predictive_var`` = s̄². ``rank_one`` is a static flag: Δ_R is an exact multiple of Δ_T
-    (the knob reward), so averages over x are one-dimensional.
+    A frozen pytree (docs/theory.md §2); usually built by `offset_law`.
+
+    Parameters
+    ----------
+    var_teacher : float or array
+        Var Δ_T.
+    var_reward : float or array
+        Var Δ_R.
+    cov : float or array
+        Cov(Δ_T, Δ_R).
+    predictive_var : float or array
+        s̄², the predictive variance of the deterministic equivalent.
+    rank_one : bool, default False
+        Static flag: Δ_R is an exact multiple of Δ_T (the knob reward), so averages over x
+        are one-dimensional.
+
+    Returns
+    -------
+    OffsetLaw
+        The law, accepted by `solvable.average.average_over_offsets` and the ``*_averaged``
+        functions of `solvable.asymptotics`.
+
+    Examples
+    --------
+    >>> from solvable import OffsetLaw
+    >>> from solvable.asymptotics import large_k_limit_averaged
+    >>> law = OffsetLaw(var_teacher=0.5, var_reward=2.0, cov=1.0, predictive_var=1.0,
+    ...                 rank_one=True)
+    >>> round(float(large_k_limit_averaged(law, temperature=0.0)), 6)  # E(Δ_T − Δ_R)²
+    0.5
     """
 
     var_teacher: jax.Array
@@ -168,7 +290,30 @@ def _dir_mean(x, d):
 
 
 def offset_variance_teacher(problem: Problem, ridge=None):
-    """Var Δ_T = w_Tᵀ B_R Σ B_R w_T / d (isotropic: (R/(S² + R))² S² ‖w_T‖²/d)."""
+    """Var Δ_T = w_Tᵀ B_R Σ B_R w_T / d (isotropic: (R/(S² + R))² S² ‖w_T‖²/d).
+
+    docs/theory.md §2.
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+    ridge : float, optional
+        The renormalized ridge R, if already computed (default: `renormalized_ridge`).
+
+    Returns
+    -------
+    jax.Array
+        Var Δ_T over x (a scalar).
+
+    Examples
+    --------
+    >>> import solvable
+    >>> from solvable.equivalents import offset_variance_teacher
+    >>> p = solvable.Problem(n=800, d=400, sigma=0.5, gamma=1.0)
+    >>> round(float(offset_variance_teacher(p)), 6)
+    0.030762
+    """
     r = renormalized_ridge(problem) if ridge is None else ridge
     lam = problem.spectrum
     b = r / (lam + r)
@@ -176,15 +321,36 @@ def offset_variance_teacher(problem: Problem, ridge=None):
 
 
 def offset_law(problem: Problem, reward: Reward) -> OffsetLaw:
-    """Joint Gaussian law of (Δ_T, Δ_R) over x for any reward (THEORY §2–3).
+    """Joint Gaussian law over x of the offsets (Δ_T, Δ_R) = (m − μ_T, m − μ_R), for any reward.
 
-    With B = B_R, A = A_R per direction and inputs of variance λ_i:
-      Var Δ_T = ⟨λ b² w_T²⟩,  Δ_R = (x/√d)ᵀ(A w_T − w_R),
-      Var Δ_R = ⟨λ (a w_T − w_R)²⟩,  Cov(Δ_T, Δ_R) = −⟨λ b w_T (a w_T − w_R)⟩,
-    ⟨·⟩ the mean over directions. For `KnobReward` Δ_R = (1 + c) Δ_T exactly; for
+    With b = R/(λ + R), a = 1 − b per direction and ⟨·⟩ the mean over directions
+    (docs/theory.md §2): Var Δ_T = ⟨λ b² w_T²⟩, Var Δ_R = ⟨λ (a w_T − w_R)²⟩ and
+    Cov(Δ_T, Δ_R) = −⟨λ b w_T (a w_T − w_R)⟩. For `KnobReward` Δ_R = (1 + c) Δ_T exactly; for
     `AlignedReward` the component of w_R orthogonal to w_T points in a uniformly random
-    direction and is averaged over (its cross terms vanish; its power ρ² sin²θ ‖w_T‖²/d spreads
-    evenly over directions).
+    direction and is averaged over (its cross terms vanish; its power ρ² sin²θ ‖w_T‖²/d
+    spreads evenly over directions).
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem.
+    reward : KnobReward, WeightsReward or AlignedReward
+        The judge. `WeightsReward` needs a problem built with ``teacher=`` weights.
+
+    Returns
+    -------
+    OffsetLaw
+        Var Δ_T, Var Δ_R, Cov(Δ_T, Δ_R) and s̄² (rank one for the knob reward).
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.Problem(n=800, d=400, sigma=0.5, gamma=1.0)
+    >>> law = solvable.offset_law(p, solvable.KnobReward(1.0))
+    >>> [round(float(v), 6) for v in (law.var_teacher, law.var_reward, law.cov)]
+    [0.030762, 0.123047, 0.061524]
+    >>> law.rank_one
+    True
     """
     moments = predictive_moments(problem)
     r, lam, d = moments.ridge, problem.spectrum, problem.d

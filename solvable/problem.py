@@ -1,4 +1,4 @@
-"""The teacher–student problem and the reward ("judge") models (THEORY §1, §3).
+"""The teacher–student problem and the reward ("judge") models (docs/theory.md §1).
 
 `Problem` and the rewards are frozen dataclasses registered as JAX pytrees: their numeric
 fields are leaves, so a problem flows through `jit`, `vmap` and `grad` (e.g. ``grad`` of the
@@ -27,7 +27,8 @@ from . import _config  # noqa: F401
 from ._tree import pytree_dataclass
 from ._validate import check_finite, check_positive, is_concrete
 
-__all__ = ["Problem", "Reward", "KnobReward", "WeightsReward", "AlignedReward"]
+__all__ = ["Problem", "paper_problem", "PAPER_SETTING", "Reward", "KnobReward", "WeightsReward",
+           "AlignedReward"]
 
 
 def _f64(x):
@@ -37,20 +38,54 @@ def _f64(x):
 @pytree_dataclass
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    """Teacher–student Bayesian linear regression (THEORY §1).
+    """Teacher–student Bayesian linear regression: y = w_T·x/√d + η, prior w ~ N(0, γ² I).
+
+    Inputs x ~ N(0, Σ) with Σ = diag(input_std²), label noise η ~ N(0, σ²), n training pairs
+    (docs/theory.md §1). A frozen dataclass registered as a JAX pytree: ``n``, ``sigma``,
+    ``gamma``, ``input_std`` and the teacher are leaves (so derivatives in ``n`` work), ``d``
+    is static. Concrete values are validated; a bad one raises `ValueError` naming it.
 
     Parameters
     ----------
-    n : training-set size (real, > 0; may be traced for derivatives in n).
-    d : input dimension (static int ≥ 1).
-    sigma : label-noise standard deviation σ > 0.
-    gamma : prior standard deviation γ > 0 of each student weight.
-    input_std : S (isotropic, Σ = S² I) or an array of d per-direction standard deviations
-        (a general diagonal input spectrum Σ = diag(input_std²)).
-    teacher : teacher weights w_T, shape (d,). Either this or ``teacher_norm2``.
-    teacher_norm2 : squared norm ‖w_T‖² when the weights are not given; the teacher's direction
-        is then taken as uniformly random (each direction carries ‖w_T‖²/d). Default ``d``
-        (components of unit variance). The paper's figures use w_T ~ N(0, 4 I): ``4 * d``.
+    n : float
+        Training-set size (real, > 0; may be traced for derivatives in n).
+    d : int
+        Input dimension (static, ≥ 1).
+    sigma : float
+        Label-noise standard deviation σ > 0.
+    gamma : float
+        Prior standard deviation γ > 0 of each student weight.
+    input_std : float or array of shape (d,), default 1.0
+        S for an isotropic input (Σ = S² I), or the d per-direction standard deviations of a
+        diagonal input spectrum Σ = diag(input_std²).
+    teacher : array of shape (d,), optional
+        Teacher weights w_T. Give either these or ``teacher_norm2``.
+    teacher_norm2 : float, optional
+        Squared norm ‖w_T‖² when the weights are not given; the teacher's direction is then
+        uniformly random (each direction carries ‖w_T‖²/d). Default ``d`` (components of unit
+        variance). The paper's figures use w_T ~ N(0, 4 I), i.e. ``4 * d``.
+
+    Returns
+    -------
+    Problem
+        The validated, immutable problem; `replace` makes changed copies.
+
+    See Also
+    --------
+    paper_problem : the synthetic setting of the paper's figures.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
+    >>> float(p.alpha), round(float(p.ridge_hat), 6)
+    (0.001, 1e-05)
+    >>> float(p.replace(n=2e4).alpha)
+    0.0005
+    >>> solvable.Problem(n=100, d=10, sigma=-1.0, gamma=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be > 0, got -1.0
     """
 
     n: jax.Array
@@ -99,7 +134,7 @@ class Problem:
 
     @property
     def ridge_hat(self) -> jax.Array:
-        """Explicit ridge R̂ = α σ²/γ² (THEORY §2)."""
+        """Explicit ridge R̂ = α σ²/γ² (docs/theory.md §2)."""
         return self.alpha * self.sigma**2 / self.gamma**2
 
     @property
@@ -109,6 +144,7 @@ class Problem:
 
     @property
     def isotropic(self) -> bool:
+        """Whether Σ = S² I (a scalar ``input_std``)."""
         return jnp.ndim(self.input_std) == 0
 
     @property
@@ -138,12 +174,53 @@ class Problem:
         return Problem(**fields)
 
 
+PAPER_SETTING = dict(n=1e4, d=10, sigma=1e-4, gamma=1e-3, input_std=1.0, teacher_norm2=40.0)
+"""The synthetic setting of the paper's figures (Halder & Pehlevan, arXiv 2512.19905):
+n = 1e4, d = 10, S = 1, σ = 1e-4, γ = 1e-3, w_T ~ N(0, 4 I), i.e. ‖w_T‖² = 4d = 40."""
+
+
+def paper_problem(**changes) -> Problem:
+    """The paper's problem: n = 1e4, d = 10, S = 1, σ = 1e-4, γ = 1e-3, ‖w_T‖² = 40.
+
+    The one definition of the synthetic setting of Halder & Pehlevan, "Demystifying
+    LLM-as-a-Judge: Analytically Tractable Model for Inference-Time Scaling" (arXiv
+    2512.19905), used by the figures, ``python -m solvable``, the notebooks and the test
+    fixtures (docs/theory.md §1).
+
+    Parameters
+    ----------
+    **changes
+        Fields of `Problem` to change, e.g. ``n=2e4`` or ``teacher_norm2=80.0``.
+
+    Returns
+    -------
+    Problem
+        The `Problem` built from `PAPER_SETTING` updated with ``changes``.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.paper_problem()
+    >>> float(p.n), p.d, float(p.sigma), float(p.gamma), float(p.teacher_norm2)
+    (10000.0, 10, 0.0001, 0.001, 40.0)
+    >>> float(solvable.paper_problem(n=2e4).alpha)
+    0.0005
+    """
+    return Problem(**{**PAPER_SETTING, **changes})
+
+
 class Reward:
-    """Base class of the reward models; μ_R(x) = w_R·x/√d, r(y) = −(y − μ_R)².
+    """Base class of the reward models: r(y) = −(y − μ_R(x))², μ_R(x) = w_R·x/√d.
 
     Use one of `KnobReward` (the paper's knob c), `WeightsReward` (explicit w_R) or
-    `AlignedReward` (cosine with the teacher and norm ratio). ``Reward.teacher()`` is the
-    aligned judge μ_R = μ_T.
+    `AlignedReward` (cosine with the teacher and norm ratio); docs/theory.md §1.
+    ``Reward.teacher()`` is the aligned judge μ_R = μ_T.
+
+    Examples
+    --------
+    >>> from solvable import Reward
+    >>> float(Reward.teacher().c)
+    0.0
     """
 
     @staticmethod
@@ -158,8 +235,25 @@ class KnobReward(Reward):
     """The paper's misspecification knob: μ_R = μ_T − c (m − μ_T), i.e. Δ_R = (1 + c) Δ_T.
 
     c = 0 is the teacher; c > 0 pushes the judge's centre away from the teacher, past the
-    student's mean. (The authors' two scripts define c differently; this is the definition
-    of THEORY §3 used throughout `solvable`.)
+    student's mean (docs/theory.md §1). The authors' two scripts define c differently; this
+    definition is used throughout `solvable`.
+
+    Parameters
+    ----------
+    c : float or array
+        The knob (finite; arrays broadcast through the theory functions).
+
+    Returns
+    -------
+    KnobReward
+        A frozen pytree with the leaf ``c``.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> law = solvable.offset_law(solvable.paper_problem(), solvable.KnobReward(2.0))
+    >>> round(float(law.var_reward / law.var_teacher), 6)  # (1 + c)²
+    9.0
     """
 
     c: jax.Array
@@ -172,7 +266,29 @@ class KnobReward(Reward):
 @pytree_dataclass
 @dataclasses.dataclass(frozen=True)
 class WeightsReward(Reward):
-    """A reward given by its weights w_R (shape (d,)); needs a problem with teacher weights."""
+    """A reward given by its weights: μ_R(x) = w_R·x/√d.
+
+    Needs a `Problem` built with the teacher's weights (``teacher=``), since the offsets'
+    law depends on how w_R sits against w_T.
+
+    Parameters
+    ----------
+    weights : array of shape (d,)
+        The judge's weights w_R (finite).
+
+    Returns
+    -------
+    WeightsReward
+        A frozen pytree with the leaf ``weights``.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.Problem(n=400, d=2, sigma=0.1, gamma=1.0, teacher=[1.0, 0.0])
+    >>> law = solvable.offset_law(p, solvable.WeightsReward([1.0, 0.0]))  # judge = teacher
+    >>> bool(abs(law.var_reward - law.var_teacher) < 1e-15)
+    True
+    """
 
     weights: jax.Array
 
@@ -186,11 +302,35 @@ class WeightsReward(Reward):
 @pytree_dataclass
 @dataclasses.dataclass(frozen=True)
 class AlignedReward(Reward):
-    """A reward given by its cosine with the teacher and its norm ratio ‖w_R‖/‖w_T‖.
+    """A reward given by its cosine with the teacher and its norm ratio ρ = ‖w_R‖/‖w_T‖.
 
     w_R = ρ ‖w_T‖ (cos θ ŵ_T + sin θ e) with e a unit vector orthogonal to w_T in a uniformly
-    random direction (averaged over, which is exact as d → ∞). ``AlignedReward(1, 1)`` is the
-    teacher.
+    random direction, averaged over (exact as d → ∞; docs/theory.md §1).
+    ``AlignedReward(1, 1)`` is the teacher.
+
+    Parameters
+    ----------
+    cosine : float
+        cos θ in [−1, 1].
+    norm_ratio : float, default 1.0
+        ρ = ‖w_R‖/‖w_T‖ ≥ 0.
+
+    Returns
+    -------
+    AlignedReward
+        A frozen pytree with the leaves ``cosine`` and ``norm_ratio``.
+
+    Examples
+    --------
+    >>> import solvable
+    >>> p = solvable.paper_problem()
+    >>> same = solvable.offset_law(p, solvable.AlignedReward(1.0, 1.0))
+    >>> bool(abs(same.var_reward - same.var_teacher) < 1e-20)
+    True
+    >>> solvable.AlignedReward(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: cosine must lie in [-1, 1], got 1.5
     """
 
     cosine: jax.Array

@@ -1,9 +1,10 @@
-"""Slow, independent reference for the pointwise selection error (THEORY §4).
+"""Slow, independent reference for the pointwise selection error (docs/theory.md §3).
 
 Shares no code with `solvable.selection`. Normalised units (s = 1): z = y − μ_R ~ N(a, 1),
 t = T/(2s²), b = (m − μ_T)/s, a = (m − μ_R)/s. Halder & Pehlevan, arXiv 2512.19905.
 
-* T = 0: THEORY's best-of-k integral ∫₀^∞ k G(r)^{k−1}[φ(r − a)(r + b − a)² + φ(r + a)(r − b + a)²] dr,
+* T = 0: the best-of-k integral of docs/theory.md §3,
+  ∫₀^∞ k G(r)^{k−1}[φ(r − a)(r + b − a)² + φ(r + a)(r − b + a)²] dr,
   with G(r) = P(|z| > r) in mpmath (30 digits) and mpmath tanh-sinh quadrature on panels cut at
   quantiles of min |z|.
 * T > 0: the Laplace form δ = k ∫₀^∞ E[f w e^{−uw}] A(u)^{k−1} du, written in λ = ln u as

@@ -14,8 +14,8 @@ from solvable.selection import selection_error_normalized
 
 exact = jax.jit(selection_error_normalized)  # δ/s² (k, t, b, a)
 
-PAPER = dict(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
-# a problem whose offsets are comparable to s̄ (in PAPER an AlignedReward puts |Δ_R|/s̄ ~ 1e4)
+# the paper's problem comes from the paper_problem fixture (tests/conftest.py); MODERATE is a
+# problem whose offsets are comparable to s̄ (in the paper's an AlignedReward puts |Δ_R|/s̄ ~ 1e4)
 MODERATE = dict(n=200, d=50, sigma=0.5, gamma=1.0)
 
 
@@ -137,7 +137,8 @@ def test_expansion_bad_order():
 # --- extreme-value law -----------------------------------------------------------------------
 
 def test_best_of_k_approach_values():
-    """THEORY: k²δ/(π s² e^{b²/s²}) = 0.956, 0.9971, 0.99982 at k = 64, 1024, 16384 (b = 0)."""
+    """docs/theory.md §4: k²δ/(π s² e^{b²/s²}) = 0.956, 0.9971, 0.99982 at k = 64, 1024, 16384
+    (b = 0)."""
     for k, want, tol in [(64, 0.956, 5e-4), (1024, 0.9971, 5e-5), (16384, 0.99982, 5e-6)]:
         ratio = solvable.selection_error(k, 0.0, std=1.3) / A.best_of_k_asymptote(k, std=1.3)
         assert abs(float(ratio) - want) < tol, (k, float(ratio))
@@ -146,8 +147,8 @@ def test_best_of_k_approach_values():
     assert abs(float(ratio) - 1) < 2e-3
 
 
-def test_best_of_k_asymptote_averaged():
-    p = solvable.Problem(**PAPER)
+def test_best_of_k_asymptote_averaged(paper_problem):
+    p = paper_problem
     law = solvable.offset_law(p, solvable.KnobReward(0.0))
     ratio = 2 * law.var_teacher / law.predictive_var
     assert 0 < ratio < 1
@@ -174,7 +175,7 @@ def test_best_of_k_asymptote_refuses_divergence():
 
 def test_expansion_optimal_temperature_formula_and_exact():
     T = A.expansion_optimal_temperature(10, mean=0.0, reward=-4.0)
-    np.testing.assert_allclose(T / 2, 27.2, rtol=1e-12)  # THEORY's example, t* = 27.2
+    np.testing.assert_allclose(T / 2, 27.2, rtol=1e-12)  # docs/theory.md §5's example, t* = 27.2
     # it is the minimiser of the order-2 expansion
     ts = np.linspace(20, 35, 3001)
     e2 = A.high_temperature_expansion(10.0, 2 * ts, reward=-4.0, order=2)
@@ -200,7 +201,7 @@ def test_finite_k_threshold_of_expansion_and_exact():
     co = A.expansion_coefficients(1.0, mean=b, reward=b - a)
     t_theory = 3 * co.C2 / co.C1
     ks = np.geomspace(1, 3e4, 300)
-    # THEORY's k* is the exact minimiser of the truncated expansion
+    # the expansion's k* (docs/theory.md §5) is the exact minimiser of the truncated expansion
     for t in (2.0, 6.0, 9.0):
         e2 = A.high_temperature_expansion(ks, 2 * t, mean=b, reward=b - a, order=2)
         k_exp = A.expansion_optimal_k(2 * t, mean=b, reward=b - a)
@@ -216,14 +217,15 @@ def test_finite_k_threshold_of_expansion_and_exact():
     for t, k_exact in [(5.0, 6.66), (6.0, 79.7)]:
         d = np.asarray(exact(ks, t, b, a))
         assert np.diff(d)[-1] > 0 and abs(np.log(ks[np.argmin(d)] / k_exact)) < 0.05
-    # at t = 5: exact 6.66, THEORY 2.50, secondary 2t*/(t* − t) (t* = 2C2/C1) 6.65
+    # at t = 5: exact 6.66, expansion 2.50, secondary 2t*/(t* − t) (t* = 2C2/C1) 6.65
     t_star = 2 * co.C2 / co.C1
     assert abs(2 * t_star / (t_star - 5.0) - 6.65) < 0.01
     assert abs(A.expansion_optimal_k(10.0, mean=b, reward=b - a) - 2.50) < 0.01
 
 
 def test_thresholds_at_large_a():
-    """At large a²/C1 THEORY's 3C2/C1 is right to leading order; the secondary's 2C2/C1 is not."""
+    """At large a²/C1 the expansion's 3C2/C1 is right to leading order; the secondary's 2C2/C1
+    is not (docs/theory.md §5)."""
     b, a = 0.2, 10.2
     co = A.expansion_coefficients(1.0, mean=b, reward=b - a)
     t_c = float(A.monotone_threshold(mean=b, reward=b - a)) / 2
@@ -238,8 +240,8 @@ def test_thresholds_at_large_a():
 # --- slopes ---------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_scaling_slopes_against_finite_differences():
-    p = solvable.Problem(**PAPER)
+def test_scaling_slopes_against_finite_differences(paper_problem):
+    p = paper_problem
     r = solvable.KnobReward(3.0)
     ks = jnp.array([16.0])
     T = 2e-8
@@ -255,8 +257,8 @@ def test_scaling_slopes_against_finite_differences():
 
 
 @pytest.mark.slow
-def test_best_of_k_slopes_regime():
-    p = solvable.Problem(**PAPER)
+def test_best_of_k_slopes_regime(paper_problem):
+    p = paper_problem
     bs = A.best_of_k_slopes(p)
     assert bs.k == -2
     np.testing.assert_allclose(bs.n_paper, bs.n_asymptote, rtol=0.05)  # s̄² ≈ σ² here

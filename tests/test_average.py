@@ -1,4 +1,4 @@
-"""x-averaged generalization error (THEORY §3): exact limits, quadrature convergence,
+"""x-averaged generalization error (docs/theory.md §3): exact limits, quadrature convergence,
 1-D vs 2-D rules, Monte Carlo over x, gradients and bad input."""
 
 import jax
@@ -10,8 +10,8 @@ import solvable
 from solvable.average import average_over_offsets
 from solvable.equivalents import offset_law, renormalized_ridge
 
-SIGMA = 1e-4
-PAPER = solvable.Problem(1e4, 10, SIGMA, 1e-3, teacher_norm2=40.0)
+PAPER = solvable.paper_problem()  # module level for parametrize; tests take the fixture
+SIGMA = float(PAPER.sigma)
 # a noisier problem where Var Δ_T is comparable to s̄² (wide offsets, stresses the rule)
 WIDE = solvable.Problem(50, 10, 0.3, 1.0, teacher_norm2=30.0)
 
@@ -116,13 +116,13 @@ def test_matches_monte_carlo_over_inputs():
     assert abs(z) < 4
 
 
-def test_broadcasts_and_is_differentiable():
+def test_broadcasts_and_is_differentiable(paper_problem):
     reward = solvable.KnobReward(10.0)
     ks = jnp.arange(1.0, 6.0)[:, None]
     temps = 2 * SIGMA**2 * jnp.array([0.0, 1.0, 10.0])
-    out = solvable.generalization_error(PAPER, reward, ks, temps)
+    out = solvable.generalization_error(paper_problem, reward, ks, temps)
     assert out.shape == (5, 3) and bool(jnp.all(jnp.isfinite(out)))
-    f = lambda k, temp: solvable.generalization_error(PAPER, reward, k, temp) / SIGMA**2
+    f = lambda k, temp: solvable.generalization_error(paper_problem, reward, k, temp) / SIGMA**2
     k0, t0 = 7.3, 2 * SIGMA**2 * 10
     gk, gt = jax.grad(f, argnums=(0, 1))(k0, t0)
     hk, ht = 1e-4, 1e-4 * t0
@@ -131,20 +131,21 @@ def test_broadcasts_and_is_differentiable():
     assert float(gk) == pytest.approx(float(fdk), rel=1e-5)
     assert float(gt) == pytest.approx(float(fdt), rel=1e-5)
     # and with respect to the problem size, through the ridge
-    gn = jax.grad(lambda n: solvable.generalization_error(PAPER.replace(n=n), reward, 10.0, t0))(1e4)
+    gn = jax.grad(lambda n: solvable.generalization_error(paper_problem.replace(n=n), reward, 10.0,
+                                                          t0))(1e4)
     dn = 1.0
-    fdn = (solvable.generalization_error(PAPER.replace(n=1e4 + dn), reward, 10.0, t0)
-           - solvable.generalization_error(PAPER.replace(n=1e4 - dn), reward, 10.0, t0)) / (2 * dn)
+    fdn = (solvable.generalization_error(paper_problem.replace(n=1e4 + dn), reward, 10.0, t0)
+           - solvable.generalization_error(paper_problem.replace(n=1e4 - dn), reward, 10.0, t0)) / (2 * dn)
     assert float(gn) == pytest.approx(float(fdn), rel=1e-5)
 
 
-def test_bad_input():
+def test_bad_input(paper_problem):
     reward = solvable.KnobReward(1.0)
     with pytest.raises(ValueError, match="k must be >= 1"):
-        solvable.generalization_error(PAPER, reward, 0.5, 1.0)
+        solvable.generalization_error(paper_problem, reward, 0.5, 1.0)
     with pytest.raises(ValueError, match="temperature must be >= 0"):
-        solvable.generalization_error(PAPER, reward, 2.0, -1.0)
+        solvable.generalization_error(paper_problem, reward, 2.0, -1.0)
     with pytest.raises(ValueError, match="temperature must be"):
-        solvable.generalization_error(PAPER, reward, 2.0, float("nan"))
+        solvable.generalization_error(paper_problem, reward, 2.0, float("nan"))
     with pytest.raises(ValueError, match="k must be finite"):
-        solvable.generalization_error(PAPER, reward, float("inf"), 1.0)
+        solvable.generalization_error(paper_problem, reward, float("inf"), 1.0)

@@ -1,4 +1,5 @@
-"""Deterministic equivalents (THEORY §2): ridge equation, its limits, moments and offsets' law.
+"""Deterministic equivalents (docs/theory.md §2): ridge equation, its limits, moments and the
+offsets' law.
 
 Independent routes: the defining fixed-point equation itself, the isotropic closed form against
 the general root solve, finite differences for gradients, and finite-d random-matrix numerics
@@ -205,8 +206,8 @@ def test_bad_input_names_the_parameter():
                    solvable.WeightsReward([1.0, 2.0]))
 
 
-def test_problem_is_a_pytree_through_jit_vmap_grad():
-    problem = solvable.Problem(1e4, 10, 1e-4, 1e-3, teacher_norm2=40.0)
+def test_problem_is_a_pytree_through_jit_vmap_grad(paper_problem):
+    problem = paper_problem
     law = jax.jit(offset_law)(problem, solvable.KnobReward(5.0))
     assert law.rank_one
     batch = jax.tree_util.tree_map(lambda x: jnp.stack([x, 2 * x]), problem)
@@ -217,3 +218,18 @@ def test_problem_is_a_pytree_through_jit_vmap_grad():
     fd = (offset_law(problem.replace(n=1e4 + h), solvable.KnobReward(0.0)).var_teacher
           - offset_law(problem.replace(n=1e4 - h), solvable.KnobReward(0.0)).var_teacher) / (2 * h)
     assert float(g) == pytest.approx(float(fd), rel=1e-6)
+
+
+def test_paper_problem_is_the_papers_setting(paper_problem):
+    """One definition of the paper's setting (Halder & Pehlevan, arXiv 2512.19905, synthetic
+    figures): n = 1e4, d = 10, S = 1, σ = 1e-4, γ = 1e-3, w_T ~ N(0, 4 I) so ‖w_T‖² = 4d; the
+    figures use the same object and changes give a validated copy."""
+    from solvable.figures import _common
+
+    p = paper_problem
+    assert (float(p.n), p.d, float(p.input_std), float(p.sigma), float(p.gamma),
+            float(p.teacher_norm2)) == (1e4, 10, 1.0, 1e-4, 1e-3, 4.0 * 10)
+    assert _common.paper_problem is solvable.paper_problem
+    assert float(solvable.paper_problem(n=2e4).n) == 2e4
+    with pytest.raises(ValueError, match="n must be > 0"):
+        solvable.paper_problem(n=-1.0)

@@ -20,7 +20,7 @@ import solvable  # noqa: F401  (float64)
 from solvable.average import generalization_error
 from solvable.problem import KnobReward
 from solvable.figures import FIGURES
-from solvable.figures._common import paper_problem
+from solvable.problem import paper_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGMA2 = 1e-8

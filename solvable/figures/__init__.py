@@ -4,7 +4,8 @@ Each function takes ``size`` (``"tiny"``, ``"quick"`` or ``"full"``: Monte Carlo
 sizes) and ``seed``, draws its figure with `solvable.figures.style` and returns a
 `FigureOutput` (the matplotlib figure, the plotted data as columns, the parameters).
 `paper_repro.py` calls them and writes PNG, PDF, CSV and a JSON manifest; notebooks call them
-directly.
+directly. The documentation's gallery (docs/gallery.md) is generated from `FIGURES`, so a
+figure registered here appears there with its code.
 
 ========================  ===================================================================
 ``k_scaling``             δ/σ² against k at T/(2σ²) = 10, c ∈ {5, 10, 15}: simulation, exact
@@ -17,6 +18,14 @@ directly.
 ``smc_particles``         particles needed against T for approximate rewards; TV against 2tε
 ``real_judges``           best-of-k and softmax accuracy of 22 real judges (RewardMATH pools)
 ========================  ===================================================================
+
+Examples
+--------
+>>> from solvable.figures import FIGURES
+>>> list(FIGURES)[:3]
+['k_scaling', 'best_of_k', 'optimal_temperature']
+>>> FIGURES["best_of_k"].__name__
+'best_of_k'
 
 References: Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
 Inference-Time Scaling", arXiv 2512.19905; Zhu & Lu, "On the Power of (Approximate) Reward
@@ -75,7 +84,7 @@ class _Registry(dict):
 
 
 FIGURES = _Registry()
-"""Figure functions by name, in the order of the paper reproduction."""
+"""Figure functions by name, in the order of the paper reproduction (imported on first access)."""
 
 
 def __getattr__(name):

@@ -5,18 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..average import DEFAULT_NODES_1D, DEFAULT_NODES_2D, generalization_error
-from ..problem import Problem
-
-PAPER = dict(n=1e4, d=10, sigma=1e-4, gamma=1e-3, input_std=1.0, teacher_norm2=40.0)
-"""The synthetic setting of Halder & Pehlevan (arXiv 2512.19905): n = 1e4, d = 10, S = 1,
-σ = 1e-4, γ = 1e-3, w_T ~ N(0, 4 I) (so ‖w_T‖² = 4d on average)."""
-
-
-def paper_problem(**changes) -> Problem:
-    """The paper's problem, with optional changes (e.g. ``n=2e4``)."""
-    kw = dict(PAPER)
-    kw.update(changes)
-    return Problem(**kw)
+from ..problem import PAPER_SETTING as PAPER  # noqa: F401  (the one definition, in problem.py)
+from ..problem import Problem, paper_problem  # noqa: F401
 
 
 def problem_params(problem: Problem) -> dict:

@@ -20,6 +20,37 @@ def best_of_k(size: str = "quick", seed: int = 0, *, ns=(1e4, 1.5e4, 2e4, 2.5e4,
     gives δ ≃ π σ² / (k² √(1 − 2 Var Δ_T/σ²)) (extreme-value law averaged over x). Curves:
     simulated finite model (mean ± 1 s.e.), exact DE at T = 0, the extreme-value law. The
     inset shows the exact DE over k = 2..10⁴ on log-log axes against slope −2.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}, default "quick"
+        Monte Carlo and grid sizes: "tiny" for the tests (seconds), "quick" for the stored
+        figures, "full" for the paper's sizes (GPU recommended).
+    seed : int, default 0
+        Seed of the simulations (the same seed gives the same figure).
+    ns : sequence of float, default (1e4, 1.5e4, 2e4, 2.5e4, 3e4)
+        Training-set sizes (one colour each).
+    k_min, k_max : int, default 50, 199
+        Range of k of the main panels.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data as columns, the parameters and a one-line note.
+        ``python3 paper_repro.py --only best_of_k`` writes them to ``figures/``
+        (PNG, PDF, CSV, manifest).
+
+    Examples
+    --------
+    Every figure is registered in `FIGURES`, which ``paper_repro.py`` runs; calling the
+    function draws it (``best_of_k("tiny")`` in seconds):
+
+    >>> import inspect
+    >>> from solvable.figures import FIGURES, best_of_k
+    >>> FIGURES["best_of_k"] is best_of_k
+    True
+    >>> inspect.signature(best_of_k).parameters["ns"].default   # the paper's five n
+    (10000.0, 15000.0, 20000.0, 25000.0, 30000.0)
     """
     style.check_size(size)
     n_test, trials, k_step = by_size(size, (1000, 6, 50), (1600, 10, 15), (1_000_000, 100, 1))

@@ -22,6 +22,34 @@ def optimal_temperature(size: str = "quick", seed: int = 0, *, cs=(5.0, 10.0, 15
     optimum (star) and the expansion's t* = 2(1 − 2/k) C2/C1 (triangle, placed on the exact
     curve). Right: the optimal t against k, exact and expansion. No Monte Carlo: ``seed`` is
     unused.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}, default "quick"
+        Monte Carlo and grid sizes: "tiny" for the tests (seconds), "quick" for the stored
+        figures, "full" for the paper's sizes (GPU recommended).
+    seed : int, default 0
+        Seed of the simulations (the same seed gives the same figure).
+    cs : sequence of float, default (5, 10, 15)
+        Reward knobs c (one colour each).
+    k : int, default 10
+        Number of samples of the left panel.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data as columns, the parameters and a one-line note.
+        ``python3 paper_repro.py --only optimal_temperature`` writes them to ``figures/``
+        (PNG, PDF, CSV, manifest).
+
+    Examples
+    --------
+    Every figure is registered in `FIGURES`, which ``paper_repro.py`` runs; calling the
+    function draws it (``optimal_temperature("tiny")`` in seconds):
+
+    >>> from solvable.figures import FIGURES, optimal_temperature
+    >>> FIGURES["optimal_temperature"] is optimal_temperature
+    True
     """
     style.check_size(size)
     n_t, n_k = by_size(size, (25, 4), (80, 7), (240, 40))

@@ -41,6 +41,36 @@ def phase_diagram(size: str = "quick", seed: int = 0, *, t_range=(0.3, 100.0),
     exact minimiser k* over real k ∈ [1, k_max] of the DE (`optimize.optimal_k_averaged`);
     open markers where δ decreases all the way to k_max. Dashed: the second-order
     expansion's boundary t = 3 C2/C1. No Monte Carlo: ``seed`` is unused.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}, default "quick"
+        Monte Carlo and grid sizes: "tiny" for the tests (seconds), "quick" for the stored
+        figures, "full" for the paper's sizes (GPU recommended).
+    seed : int, default 0
+        Seed of the simulations (the same seed gives the same figure).
+    t_range : (float, float), default (0.3, 100)
+        Range of t = T/(2σ²).
+    c_range : (float, float), default (0, 20)
+        Range of the reward knob c.
+    k_max : float, default 1e4
+        Upper end of the search for the optimal k.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data as columns, the parameters and a one-line note.
+        ``python3 paper_repro.py --only phase_diagram`` writes them to ``figures/``
+        (PNG, PDF, CSV, manifest).
+
+    Examples
+    --------
+    Every figure is registered in `FIGURES`, which ``paper_repro.py`` runs; calling the
+    function draws it (``phase_diagram("tiny")`` in seconds):
+
+    >>> from solvable.figures import FIGURES, phase_diagram
+    >>> FIGURES["phase_diagram"] is phase_diagram
+    True
     """
     style.check_size(size)
     n_t, n_c = by_size(size, (4, 3), (9, 7), (30, 24))

@@ -19,6 +19,36 @@ def optimal_reward(size: str = "quick", seed: int = 0, *, ks=(2, 4, 16, 64, 256)
     Left: δ/σ² against c at t = 10, k = 16 (paper setting): the teacher (c = 0) is not the
     best judge. Right: the exact argmin c* of the DE over c against t = T/(2 s̄²) for several
     k; as k → ∞ the tilted-Gaussian limit gives c* = t exactly (dashed). No Monte Carlo.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}, default "quick"
+        Monte Carlo and grid sizes: "tiny" for the tests (seconds), "quick" for the stored
+        figures, "full" for the paper's sizes (GPU recommended).
+    seed : int, default 0
+        Seed of the simulations (the same seed gives the same figure).
+    ks : sequence of int, default (2, 4, 16, 64, 256)
+        Numbers of samples of the right panel (one colour each).
+    t_range : (float, float), default (0.5, 100)
+        Range of t = T/(2s̄²) of the right panel.
+    k_example, t_example : int, float, default 16, 10
+        The (k, t) of the left panel.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data as columns, the parameters and a one-line note.
+        ``python3 paper_repro.py --only optimal_reward`` writes them to ``figures/``
+        (PNG, PDF, CSV, manifest).
+
+    Examples
+    --------
+    Every figure is registered in `FIGURES`, which ``paper_repro.py`` runs; calling the
+    function draws it (``optimal_reward("tiny")`` in seconds):
+
+    >>> from solvable.figures import FIGURES, optimal_reward
+    >>> FIGURES["optimal_reward"] is optimal_reward
+    True
     """
     style.check_size(size)
     n_t, n_c = by_size(size, (5, 30), (10, 120), (60, 400))

@@ -40,6 +40,36 @@ def compute_vs_data(size: str = "quick", seed: int = 0, *, powers=(1.0, 4.0, 16.
     inference wins shrinks as it grows. The asymptotic rule (dashed): for k → ∞ the k-exponent
     is 2, the n-exponent α∂_α Var Δ_T/(σ² − 2Var Δ_T), equal at Var Δ_T/σ² ≈ 1/4.
     No Monte Carlo: ``seed`` is unused.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}, default "quick"
+        Monte Carlo and grid sizes: "tiny" for the tests (seconds), "quick" for the stored
+        figures, "full" for the paper's sizes (GPU recommended).
+    seed : int, default 0
+        Seed of the simulations (the same seed gives the same figure).
+    powers : sequence of float, default (1, 4, 16)
+        Teacher powers ‖w_T‖²/d (task difficulty), one panel each.
+    n_range : (float, float), default (2e3, 1e5)
+        Range of the training-set size n.
+    k_range : (float, float), default (1, 1e3)
+        Range of the number of samples k.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data as columns, the parameters and a one-line note.
+        ``python3 paper_repro.py --only compute_vs_data`` writes them to ``figures/``
+        (PNG, PDF, CSV, manifest).
+
+    Examples
+    --------
+    Every figure is registered in `FIGURES`, which ``paper_repro.py`` runs; calling the
+    function draws it (``compute_vs_data("tiny")`` in seconds):
+
+    >>> from solvable.figures import FIGURES, compute_vs_data
+    >>> FIGURES["compute_vs_data"] is compute_vs_data
+    True
     """
     style.check_size(size)
     n_n, n_k = by_size(size, (8, 8), (28, 28), (80, 80))

@@ -138,12 +138,41 @@ def size_note(fig, text: str) -> None:
 
 @dataclasses.dataclass
 class FigureOutput:
-    """What a figure function returns.
+    """What a figure function returns: the figure, its data, its parameters and a note.
 
-    ``figure``: the matplotlib figure; ``columns``: the plotted data as named, equal-length
-    1-D columns (one row per plotted point, long format; missing entries are NaN);
-    ``params``: problem parameters, sizes and seed (JSON-serialisable); ``notes``: a
-    one-line summary with the key number the figure shows.
+    ``paper_repro.py`` writes ``figure`` to PNG and PDF, ``columns`` to CSV and ``params`` and
+    ``notes`` to the manifest.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The drawn figure.
+    columns : dict of str to 1-D array
+        The plotted data as named, equal-length 1-D columns (one row per plotted point, long
+        format; missing entries are NaN). Checked on construction.
+    params : dict
+        Problem parameters, sizes and seed (JSON-serialisable).
+    notes : str, default ""
+        A one-line summary with the key number the figure shows.
+
+    Returns
+    -------
+    FigureOutput
+        The record; a `ValueError` names a column that is not 1-D or of another length.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from solvable.figures import FigureOutput
+    >>> fig, ax = plt.subplots()
+    >>> out = FigureOutput(fig, {"k": [1, 2, 4], "delta": [1.0, 0.9, 0.95]}, {"seed": 0})
+    >>> out.columns["delta"].shape
+    (3,)
+    >>> FigureOutput(fig, {"k": [1, 2], "delta": [1.0]}, {})
+    Traceback (most recent call last):
+    ...
+    ValueError: columns have different lengths: {'k': 2, 'delta': 1}
+    >>> plt.close(fig)
     """
 
     figure: Any
