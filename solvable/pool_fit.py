@@ -48,7 +48,7 @@ _LOG_PARAMS = ("width", "spread", "judge_noise", "beta")   # fitted in logs
 class ModelParams:
     """Parameters of the answer model in units of the tolerance.
 
-    Attributes
+    Parameters
     ----------
     width : float
         Predictive standard deviation s (> 0).
@@ -60,6 +60,12 @@ class ModelParams:
         σ_J ≥ 0, the judge's own error, independent of the model's offset.
     beta : float
         Judge score units per unit of model reward (> 0).
+
+    Examples
+    --------
+    >>> from solvable.pool_fit import ModelParams
+    >>> ModelParams(width=1.0, spread=0.5).misalignment
+    0.0
     """
 
     width: float
@@ -181,9 +187,9 @@ def simulate_pool(params: ModelParams, n_questions: int, n_samples: int, *, seed
 
 @dataclasses.dataclass(frozen=True)
 class PoolFit:
-    """A fitted answer model (see `fit`).
+    """A fitted answer model (made by `fit`).
 
-    Attributes
+    Parameters
     ----------
     params : ModelParams
         Best fit.
@@ -198,6 +204,15 @@ class PoolFit:
     chi2, dof : float, int
         Generalised least-squares misfit and degrees of freedom.
     pool : the pool fitted; replacement : whether its with-replacement curves were the target
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> from solvable.pool_fit import ModelParams, simulate_pool
+    >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6, 0.5), 200, 8, seed=2), [1, 2],
+    ...              free=("width", "spread"))
+    >>> f.observed.shape          # pass@k and best-of-k at two k
+    (2, 2)
     """
 
     params: ModelParams

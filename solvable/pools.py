@@ -373,9 +373,9 @@ def _check_label_consistency(a, c, valid):
 
 @dataclasses.dataclass(frozen=True)
 class SelectionCurve:
-    """Accuracy of one rule against k, per question and averaged.
+    """Accuracy of one rule against k, per question and averaged (made by `selection_curve`).
 
-    Attributes
+    Parameters
     ----------
     rule : str
     temperature : float
@@ -393,6 +393,13 @@ class SelectionCurve:
         False where the value was estimated by Monte Carlo over subsets.
     mc_stderr : ndarray [K]
         Monte Carlo standard error of `mean` (0 where exact).
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> curve = pools.selection_curve(pools.Pool([[1.0, 0.0]], [[1, 0]]), "best_of_k", [1, 2])
+    >>> curve.mean.tolist(), curve.exact.tolist()
+    ([0.5, 1.0], [True, True])
     """
 
     rule: str
@@ -426,9 +433,9 @@ class SelectionCurve:
 
 @dataclasses.dataclass(frozen=True)
 class BestSetting:
-    """The best (k, T) of a grid, with its uncertainty (see `best_k`).
+    """The best (k, T) of a grid, with its uncertainty (made by `best_k`).
 
-    Attributes
+    Parameters
     ----------
     k, temperature : the grid point of highest mean accuracy
     mean, stderr : its accuracy and standard error over questions
@@ -436,6 +443,13 @@ class BestSetting:
     plausible : list of (k, T) whose accuracy is not below the best by more than 1.96 paired
         standard errors (the set the data cannot tell apart from the best)
     grid : ndarray [len(temperatures), len(ks)] of mean accuracies
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> best = pools.best_k(pools.Pool([[1.0, 0.0]], [[1, 0]]), "best_of_k", [1, 2], n_boot=10)
+    >>> best.k, best.mean, best.bootstrap_share
+    (2, 1.0, 1.0)
     """
 
     k: int

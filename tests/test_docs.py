@@ -59,9 +59,8 @@ PENDING = {
     "solvable.simulate",
     "solvable.optimize",
     "solvable.figures.fig7_smc_particles",
-    "solvable.figures.fig8_real_judges",
 }
-PENDING_PREFIXES = ("solvable.smc", "solvable.pools", "solvable.answers")
+PENDING_PREFIXES = ("solvable.smc", "solvable.answers")
 
 
 def _doctests(module_name: str):

@@ -56,6 +56,30 @@ def real_judges(size: str = "quick", seed: int = 0, *, aggregate: str = "min",
     (aligned); middle: flat or falling (misaligned; below the 0.1 of a random pick at k = 10
     when falling). Right: softmax selection at k = 10 against the temperature in units of
     each judge's score standard deviation (T = 0 is best-of-k, T = ∞ a random pick).
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}
+        Number of temperatures of the right panel (5, 13, 25); the curves are exact at every
+        size.
+    seed : int
+        Unused (nothing is random); kept for the common figure signature.
+    aggregate : {"min", "last", "product", "mean"}
+        Aggregation of the process reward models' step scores.
+    temperature_judges : sequence of str
+        The judges of the right panel.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data (judge, kind, trend, panel, k, T/std, accuracy, stderr)
+        and the parameters, with the lists of rising and falling judges.
+
+    Examples
+    --------
+    >>> from solvable.figures import FIGURES
+    >>> FIGURES["real_judges"].__name__
+    'real_judges'
     """
     style.check_size(size)
     ks = np.arange(1, 11)
