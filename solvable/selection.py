@@ -579,25 +579,33 @@ def _delta_vec(k, t, b, a, live=None):
     `vmap` every branch is evaluated (JAX turns a batched switch into a select).
     """
     if live is None:
-        live = jnp.ones((), bool)
-    k, t, b, a, live = jnp.broadcast_arrays(k, t, b, a, live)
-    shape = k.shape
-    flat = [x.reshape(-1) for x in (k, t, b, a, live)]
-    n = flat[0].size
-    if n == 0:
-        return jnp.zeros(shape)
+        live = True
+    args = (k, t, b, a, live)
     block = _block()
-    if any(isinstance(x, jax.core.Tracer) for x in flat):
+    if any(isinstance(x, jax.core.Tracer) for x in args):
         # inside the caller's jit/grad/vmap: the coarse branches (a third of the code to compile
         # and differentiate; under vmap every branch runs), few points one at a time
+        k, t, b, a, live = jnp.broadcast_arrays(*args)
+        shape = k.shape
+        flat = [x.reshape(-1) for x in (k, t, b, a, live)]
+        n = flat[0].size
+        if n == 0:
+            return jnp.zeros(shape)
         return _sorted_blocks_jit(*flat, block if n >= 2 * block else 1, True).reshape(shape)
+    # concrete inputs: broadcast, flatten and pad in NumPy (no small programs to compile)
+    k, t, b, a, live = np.broadcast_arrays(*(np.asarray(x) for x in args))
+    shape = k.shape
+    n = k.size
+    if n == 0:
+        return jnp.zeros(shape)
     small, large = _CHUNKS_CPU if on_cpu() else _CHUNKS_ACC
     size = small if n <= small else large
     pad = (-n) % size   # padding points are skipped (live = False): they cost nothing
-    flat = [jnp.concatenate([x, jnp.full((pad,), fill, x.dtype)])
-            for x, fill in zip(flat, (1.0, 1.0, 0.0, 0.0, False))]
+    flat = [np.concatenate([x.reshape(-1).astype(dtype), np.full(pad, fill, dtype)])
+            for x, fill, dtype in zip((k, t, b, a, live), (1.0, 1.0, 0.0, 0.0, False),
+                                      (np.float64,) * 4 + (bool,))]
     fn = functools.partial(_sorted_blocks_jit, block=block)
-    return map_blocks(fn, flat, size)[:n].reshape(shape)
+    return jnp.asarray(np.asarray(map_blocks(fn, flat, size))[:n].reshape(shape))
 
 
 def selection_error_normalized(k, t, b, a, *, where=None):
