@@ -1,4 +1,4 @@
-"""Monte Carlo of the finite teacher–student model and its inference-time selection (THEORY §1, §3).
+"""Monte Carlo of the finite teacher–student model and its inference-time selection (docs/theory.md §1, §3).
 
 The "Expt." curves of Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable
 Model for Inference-Time Scaling", arXiv 2512.19905: per trial, draw a teacher and n training
@@ -24,10 +24,20 @@ Methods: ``"sampling"`` (the paper's estimator); ``"control_variate"`` (the same
 reference selection with b = a = 0 run on the same z, common random numbers, whose expectation
 `selection_error_normalized(k, t_ref, 0, 0)` is exact: subtracting β_k (ρ̄_k − R_k) removes
 ~90% of the variance in the paper's setting at ~1.5× the arithmetic and no extra draws);
-``"semi_analytic"`` (the exact Gaussian selection integral of `solvable.selection` at each
-simulated x, no y-noise; accurate but each x costs one quadrature per k).
+``"semi_analytic"`` (conditioning on x: the exact Gaussian selection integral of
+`solvable.selection` at each simulated x, no y-noise; the offsets are computed in the compiled
+block and the kernel runs in one concrete call per block, its points sorted by branch).
+``strata`` > 1 stratifies the test inputs along the offset direction (groups of ``strata``
+inputs, one per equal-probability slice of the standardised offset; unbiased, and the groups
+are the units of the standard error). Which to pick: ``"semi_analytic"`` (with ``strata``,
+e.g. 64) for δ(k) of the model at k up to a few hundred: in the paper's setting (k ≤ 32) its
+cost to equal precision is two orders of magnitude below plain sampling
+(benchmarks/bench_simulate.py); ``"sampling"`` to reproduce the paper's estimator itself,
+for very large k_max (the semi-analytic cost grows with the number of k values, sampling's
+with k_max alone), or on GPUs at large sizes; ``"control_variate"`` as a cheaper sampling
+estimator with the same law. All three are unbiased for δ(k) of the simulated model.
 
-Rewards (THEORY §3): `KnobReward(c)`: μ_R = μ_T − c (m − μ_T) with m the predictive mean of the
+Rewards (docs/theory.md §1): `KnobReward(c)`: μ_R = μ_T − c (m − μ_T) with m the predictive mean of the
 model simulated (the posterior mean for ``"posterior"``), so Δ_R = (1 + c) Δ_T;
 `WeightsReward(w)`: μ_R = w·x/√d; `AlignedReward(cos, ρ)`: w_R = ρ‖w_T‖(cos ŵ_T + sin θ e) with
 e a uniformly random unit vector orthogonal to w_T, drawn per trial.
@@ -184,7 +194,7 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
 
 
 # ----------------------------------------------------------------------------------------------
-# One trial: teacher, reward, training set, posterior (THEORY §1)
+# One trial: teacher, reward, training set, posterior (docs/theory.md §1)
 # ----------------------------------------------------------------------------------------------
 
 class Student(NamedTuple):
@@ -506,7 +516,7 @@ class SimulationResult:
 
 
 def _reference(problem: Problem, ks: tuple, temperature: float, method: str):
-    """Control-variate reference: log-weight scale s̄²/T and its exact errors (THEORY §4).
+    """Control-variate reference: log-weight scale s̄²/T and its exact errors (docs/theory.md §3).
 
     The reference selection has b = a = 0 and t_ref = T/(2 s̄²) with s̄² the DE predictive
     variance; its expectation is `selection_error_normalized(k, t_ref, 0, 0)`.
@@ -595,31 +605,72 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
              sample_dtype: str = "float64", teacher_draw: str = "sphere",
              progress: bool = False, compute_theory: bool = True,
              strata: int = 0) -> SimulationResult:
-    """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (THEORY §3).
+    """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (docs/theory.md §3).
 
-    Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
-    Inference-Time Scaling", arXiv 2512.19905 (the "Expt." curves).
+    Per trial a teacher, a training set and the exact Bayesian posterior are drawn; at each of
+    ``n_test`` test inputs, k candidates y_i ~ N(m(x), s²(x)) are selected by
+    p = softmax(−(y − μ_R)²/T) (see the module docstring for the estimators).
 
     Parameters
     ----------
-    problem, reward : the teacher–student problem and the judge (see the module docstring for
-        how the teacher and reward weights are drawn per trial). ``problem.n`` must be an integer.
-    ks : an integer k_max (then k = 1..k_max) or a list of positive integers; all are computed
-        in one nested pass up to max(ks).
-    temperature : T ≥ 0 (0: best-of-k; ``inf``: uniform pick).
-    n_test : test inputs per trial; trials : independent (teacher, training set, student) draws.
-    seed : integer seed; the same seed gives the same numbers on any number of devices.
-    predictive : ``"posterior"`` (finite BLR) or ``"deterministic"`` (DE mean and variance).
-    method : ``"sampling"`` (nested candidates), ``"control_variate"`` (nested candidates with
-        an exactly known common-random-number reference) or ``"semi_analytic"`` (exact
-        selection integral at each simulated x).
-    chunk_size : test inputs per block (memory is O(chunk_size · (d + devices)), never
+    problem : Problem
+        The teacher–student problem; ``problem.n`` must be an integer for the posterior.
+    reward : KnobReward, WeightsReward or AlignedReward
+        The judge (see the module docstring for how teacher and reward weights are drawn).
+    ks : int or sequence of int
+        k_max (then k = 1..k_max) or a list of positive integers; all are computed in one
+        nested pass up to max(ks).
+    temperature : float
+        T ≥ 0 (0: best-of-k; ``inf``: uniform pick).
+    n_test : int
+        Test inputs per trial (a multiple of ``strata`` when stratified).
+    trials : int, default 1
+        Independent (teacher, training set, student) draws.
+    seed : int or jax PRNG key, default 0
+        Integer seed or a key (``jax.random.key``, or a raw ``jax.random.PRNGKey``);
+        ``seed=n`` and ``seed=jax.random.key(n)`` give the same numbers, on any number of
+        devices.
+    predictive : {"posterior", "deterministic"}
+        Finite BLR posterior, or the DE mean and variance.
+    method : {"sampling", "control_variate", "semi_analytic"}
+        Nested candidates; nested candidates with an exactly known common-random-number
+        reference; or the exact selection integral at each simulated x.
+    chunk_size : int, default 65536
+        Test inputs per block (memory O(chunk_size · (d + devices)), never
         n_test × trials × k); blocks are spread over all visible devices.
-    sample_dtype : ``"float64"`` or ``"float32"`` for the candidate draws and running sums
-        (float64 offsets and accumulation either way; float32 is for GPUs).
-    teacher_draw : ``"sphere"`` or ``"gaussian"`` when the problem has no teacher weights.
-    progress : show a tqdm progress bar over blocks.
-    compute_theory : also evaluate the DE (`generalization_error`).
+    sample_dtype : {"float64", "float32"}
+        Dtype of the candidate draws and running sums (float64 offsets and accumulation
+        either way; float32 is for GPUs).
+    teacher_draw : {"sphere", "gaussian"}
+        Teacher law when the problem has no teacher weights.
+    progress : bool
+        Show a tqdm progress bar over blocks.
+    compute_theory : bool
+        Also evaluate the DE (`generalization_error`) and its value at the simulated offsets.
+    strata : int, default 0
+        0 or 1: independent test inputs; ``strata`` > 1: stratified along the offset direction
+        in groups of ``strata`` inputs (unbiased; the groups are the standard error's units).
+
+    Returns
+    -------
+    SimulationResult
+        Means, standard errors, the DE beside them and diagnostics.
+
+    References
+    ----------
+    Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+    Inference-Time Scaling", arXiv 2512.19905 (the "Expt." curves).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable import KnobReward, Problem
+    >>> from solvable.simulate import simulate
+    >>> res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 4, 0.2,
+    ...                n_test=256, trials=2, predictive="deterministic",
+    ...                method="semi_analytic", strata=16)
+    >>> res.mean.shape, bool(np.all(np.abs(res.z) < 5))
+    ((4,), True)
     """
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         check_integer_at_least("k_max", ks, 1)

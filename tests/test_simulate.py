@@ -1,4 +1,4 @@
-"""Monte Carlo simulator (THEORY §1, §3) against the exact selection integral and the DE.
+"""Monte Carlo simulator (docs/theory.md §1, §3) against the exact selection integral and the DE.
 
 Statistical checks are z-scores with fixed seeds: |mean − reference| ≤ 4 standard errors at
 every k unless stated otherwise. Where the DE is only approximate (finite d, label noise) the
@@ -114,7 +114,7 @@ def test_chunking_does_not_change_the_law():
 
 
 # ------------------------------------------------------------------------------------------
-# the nested estimator against the exact pointwise integral (THEORY §4)
+# the nested estimator against the exact pointwise integral (docs/theory.md §3)
 # ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("t, b, a", [(10.0, 0.2, 2.2), (0.5, -0.3, 1.0), (0.0, 0.0, 0.0),
@@ -264,8 +264,8 @@ def test_posterior_matches_de_in_the_paper_regime(c):
 
 @pytest.mark.slow
 def test_poor_de_regime_documents_the_gap():
-    """THEORY §2: d = 400, n = 800, σ = 0.5, γ = 1. The DE of the mean drops the label-noise
-    fluctuation of w̄: E(m − μ_T)² is ≈ 0.175 by simulation (THEORY quotes 0.150; an
+    """docs/theory.md §2: d = 400, n = 800, σ = 0.5, γ = 1. The DE of the mean drops the label-noise
+    fluctuation of w̄: E(m − μ_T)² is ≈ 0.175 by simulation (the working notes once quoted 0.150; an
     independent NumPy fit and the standard ridge-risk formula both give 0.175) against 0.031
     by the DE. The predictive variance, in contrast, is well described."""
     p = Problem(n=800, d=400, sigma=0.5, gamma=1.0)
