@@ -110,28 +110,27 @@ def _cpu_since(before):
 
 
 def measure(task, path, repeat):
-    """Medians of (process wall, task time) in the states off, cold and warm."""
+    """Medians of (process wall, CPU, task time) in the states off, cold and warm; the warm
+    runs reuse the folder the last cold run filled."""
     res = {}
-    for state in ("off", "cold", "warm"):
-        walls, cpus, tasks, values = [], [], [], []
-        with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache:
+        for state in ("off", "cold", "warm"):
+            walls, cpus, tasks, values = [], [], [], []
             for _ in range(repeat):
                 if state == "cold":   # an empty folder each time
                     for f in Path(cache).iterdir():
                         f.unlink()
-                if state == "warm" and not any(Path(cache).iterdir()):
-                    run_once(task, "cold", cache, path)   # fill it first
                 wall, cpu, t, v = run_once(task, state, cache, path)
                 walls.append(wall)
                 cpus.append(cpu)
                 tasks.append(t)
                 values.append(v)
-        res[state] = dict(wall_s=statistics.median(walls), cpu_s=statistics.median(cpus),
-                          task_s=statistics.median(tasks), value=values[-1], walls=walls)
-        print(f"  {task:9s} {state:4s}  process {res[state]['wall_s']:6.2f} s  "
-              f"(CPU {res[state]['cpu_s']:6.2f} s)  "
-              f"task {res[state]['task_s']:6.2f} s  (runs: "
-              f"{', '.join(f'{w:.1f}' for w in walls)})  value {values[-1]:.6g}", flush=True)
+            res[state] = dict(wall_s=statistics.median(walls), cpu_s=statistics.median(cpus),
+                              task_s=statistics.median(tasks), value=values[-1], walls=walls)
+            print(f"  {task:9s} {state:4s}  process {res[state]['wall_s']:6.2f} s  "
+                  f"(CPU {res[state]['cpu_s']:6.2f} s)  "
+                  f"task {res[state]['task_s']:6.2f} s  (runs: "
+                  f"{', '.join(f'{w:.1f}' for w in walls)})  value {values[-1]:.6g}", flush=True)
     return res
 
 

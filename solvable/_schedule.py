@@ -182,6 +182,11 @@ _BUDGET_BLOCK = 32                # points per block of the ρ-edge pass (its bi
 _CHUNKS_CPU, _CHUNKS_ACC = (8, 1024), (256, 16384)
 
 
+def chunk_sizes():
+    """(small, large): points per compiled call of concrete inputs on this backend."""
+    return _CHUNKS_CPU if on_cpu() else _CHUNKS_ACC
+
+
 def _block():
     return _BLOCK_CPU if on_cpu() else _BLOCK_ACC
 
@@ -222,7 +227,7 @@ def evaluate(k, t, b, a, live=None):
     n = k.size
     if n == 0:
         return jnp.zeros(shape)
-    small, large = _CHUNKS_CPU if on_cpu() else _CHUNKS_ACC
+    small, large = chunk_sizes()
     size = small if n <= small else large
     pad = (-n) % size   # padding points are skipped (live = False): they cost nothing
     flat = [np.concatenate([x.reshape(-1).astype(dtype), np.full(pad, fill, dtype)])
