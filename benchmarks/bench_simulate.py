@@ -5,11 +5,19 @@ Tractable Model for Inference-Time Scaling", arXiv 2512.19905): n = 1e4, d = 10,
 γ = 1e-3, w_T ~ N(0, 4 I) (here: ‖w_T‖² = 40, uniformly random direction), T/(2σ²) = 10,
 knob reward c = 10, k = 1..100.
 
-Figure of merit: wall time to reach a relative standard error of 1e-3 on δ(k) for every
-k ≤ 100. Each estimator runs on a fixed budget; the time is extrapolated with
-stderr ∝ 1/√samples (standard error over per-trial means, the honest one). The NumPy baseline
-is the paper's estimator written plainly: a Python loop over k with running log-sum-exp sums over
-batches of test inputs × trials.
+Default figures (what the README quotes): deterministic and posterior predictive, c = 10,
+T/(2σ²) = 10, k = 1..32; each estimator's cost to equal precision, cost_k = wall time ×
+(relative standard error at k)², against the plain NumPy estimator measured in the same run
+(a Python loop over k with running log-sum-exp sums over batches of test inputs × trials),
+compared k by k (median and minimum over k); the standard errors are within-trial (given each
+trial's student). Estimators: ``sampling`` and ``control_variate`` (nested candidates),
+``semi_analytic`` (the exact selection integral at each test input) with independent or
+stratified (``--strata``) test inputs; plus the semi-analytic estimator's kernel points/s
+against one concrete kernel call on random moderate-domain points.
+
+``--k100``: the older figure, wall time to reach a relative standard error of 1e-3 on δ(k)
+for every k ≤ 100 (extrapolated with stderr ∝ 1/√samples, standard error over per-trial
+means), float64 and float32 sampling.
 
 Usage (CPU, the default run prints everything below in a few minutes):
 
@@ -42,21 +50,32 @@ N, D, SIGMA, GAMMA, NORM2 = 10_000, 10, 1e-4, 1e-3, 40.0
 T_OVER_2S2, C, K_MAX = 10.0, 10.0, 100
 
 
-def numpy_estimator(n_test, trials, k_max, temperature, c, *, batch=50_000, seed=0):
-    """The paper's estimator in plain NumPy: fit the BLR posterior of every trial, then for
-    batches of test inputs × trials loop over k = 1..k_max keeping running log-sum-exp sums of
-    w and w (y − μ_T)². Returns per-trial means of δ(k), shape (trials, k_max)."""
+def numpy_estimator(n_test, trials, k_max, temperature, c, *, batch=50_000, seed=0,
+                    predictive="posterior"):
+    """The paper's estimator in plain NumPy: fit the BLR posterior of every trial (or take
+    the DE predictive: mean map κ w_T, variance s̄², from `solvable.predictive_moments`), then
+    for batches of test inputs × trials loop over k = 1..k_max keeping running log-sum-exp sums
+    of w and w (y − μ_T)². Returns per-trial sums and sums of squares over the test inputs of
+    the selection error, each of shape (trials, k_max)."""
     rng = np.random.default_rng(seed)
     w_t = rng.standard_normal((trials, D))
     w_t *= np.sqrt(NORM2) / np.linalg.norm(w_t, axis=1, keepdims=True)
     w_bar, chols = np.zeros((trials, D)), []
-    for j in range(trials):
-        x = rng.standard_normal((N, D)) / np.sqrt(D)
-        y = x @ w_t[j] + SIGMA * rng.standard_normal(N)
-        chol = scipy.linalg.cho_factor(x.T @ x / SIGMA**2 + np.eye(D) / GAMMA**2, lower=True)
-        w_bar[j] = scipy.linalg.cho_solve(chol, x.T @ y / SIGMA**2)
-        chols.append(chol[0])
+    if predictive == "deterministic":
+        mom = solvable.predictive_moments(Problem(n=N, d=D, sigma=SIGMA, gamma=GAMMA,
+                                                  teacher_norm2=NORM2))
+        w_bar = float(mom.mean_scale) * w_t
+        s_de = float(np.sqrt(mom.variance))
+    else:
+        for j in range(trials):
+            x = rng.standard_normal((N, D)) / np.sqrt(D)
+            y = x @ w_t[j] + SIGMA * rng.standard_normal(N)
+            chol = scipy.linalg.cho_factor(x.T @ x / SIGMA**2 + np.eye(D) / GAMMA**2,
+                                           lower=True)
+            w_bar[j] = scipy.linalg.cho_solve(chol, x.T @ y / SIGMA**2)
+            chols.append(chol[0])
     out = np.zeros((trials, k_max))
+    out2 = np.zeros((trials, k_max))
     per = max(1, batch // trials)  # test inputs per trial in one batch
     for start in range(0, n_test, per):
         b = min(per, n_test - start)
@@ -64,9 +83,13 @@ def numpy_estimator(n_test, trials, k_max, temperature, c, *, batch=50_000, seed
         m = np.einsum("tbd,td->tb", phi, w_bar)
         mu_t = np.einsum("tbd,td->tb", phi, w_t)
         mu_r = mu_t - c * (m - mu_t)
-        quad = np.stack([np.sum(scipy.linalg.solve_triangular(chols[j], phi[j].T, lower=True)
-                                ** 2, axis=0) for j in range(trials)])
-        s = np.sqrt(SIGMA**2 * (1.0 + quad))
+        if predictive == "deterministic":
+            s = np.full((trials, b), s_de)
+        else:
+            quad = np.stack([np.sum(scipy.linalg.solve_triangular(chols[j], phi[j].T,
+                                                                  lower=True) ** 2, axis=0)
+                             for j in range(trials)])
+            s = np.sqrt(SIGMA**2 * (1.0 + quad))
         log_max = np.full((trials, b), -np.inf)
         sum_w = np.zeros((trials, b))
         sum_we = np.zeros((trials, b))
@@ -79,8 +102,68 @@ def numpy_estimator(n_test, trials, k_max, temperature, c, *, batch=50_000, seed
             sum_w = sum_w * scale + w
             sum_we = sum_we * scale + w * (yk - mu_t) ** 2
             log_max = new_max
-            out[:, k] += np.sum(sum_we / sum_w, axis=1)
-    return out / n_test
+            e = sum_we / sum_w
+            out[:, k] += np.sum(e, axis=1)
+            out2[:, k] += np.sum(e * e, axis=1)
+    return out, out2
+
+
+K_CMP = 32
+
+
+def _kernel_rate(points, seed=0):
+    """Points/s of one concrete call of the selection kernel on random points of the moderate
+    domain (t in [0.1, 100], k in [1, 1e4], offsets within 5 s), after a warm-up call."""
+    from solvable.selection import selection_error_normalized
+    rng = np.random.default_rng(seed)
+    k = np.exp(rng.uniform(0.0, np.log(1e4), points))
+    t = np.exp(rng.uniform(np.log(0.1), np.log(100.0), points))
+    b, a = rng.uniform(-5.0, 5.0, (2, points))
+    selection_error_normalized(k[:64], t[:64], b[:64], a[:64]).block_until_ready()
+    tick = time.perf_counter()
+    selection_error_normalized(k, t, b, a).block_until_ready()
+    return points / (time.perf_counter() - tick)
+
+
+def compare_estimators(predictive, n_test, trials, semi_n, strata):
+    """Cost to equal precision, k by k (k = 1..32), against the NumPy estimator in this run.
+
+    cost_k = wall time × (standard error_k / mean_k)²; the standard error is the within-trial
+    one (conditional on each trial's student, the part an estimator can reduce; with the DE
+    predictive every trial has the same law). Ratios are NumPy's cost over the estimator's,
+    median (and minimum) over k. Returns {name: ratios}.
+    """
+    problem = Problem(n=N, d=D, sigma=SIGMA, gamma=GAMMA, teacher_norm2=NORM2)
+    temperature = 2 * T_OVER_2S2 * SIGMA**2
+    print(f"\n{predictive} predictive, c = {C}, T/(2 sigma^2) = {T_OVER_2S2}, k <= {K_CMP}")
+    tick = time.perf_counter()
+    sums, sums2 = numpy_estimator(n_test, trials, K_CMP, temperature, C, predictive=predictive)
+    wall = time.perf_counter() - tick
+    mean_t = sums / n_test
+    var_t = (sums2 - n_test * mean_t**2) / (n_test - 1)
+    rel = np.sqrt(var_t.mean(0) / (n_test * trials)) / np.abs(mean_t.mean(0))
+    base = wall * rel**2
+    print(f"  {'numpy (plain loop over k)':40s} wall {wall:7.2f} s  median rel. se "
+          f"{np.median(rel):.2e}  cost {np.median(base):.2e} s")
+    runs = [("sampling", 0, n_test), ("control_variate", 0, n_test),
+            ("semi_analytic", 0, semi_n), ("semi_analytic", strata, semi_n)]
+    out = {}
+    for method, st, n in runs:
+        res = simulate(problem, KnobReward(C), K_CMP, temperature, n_test=n, trials=trials,
+                       seed=1, predictive=predictive, method=method, strata=st,
+                       chunk_size=min(n, 65536), compute_theory=False)
+        rel = res.stderr_within / np.abs(res.mean)
+        cost = res.wall_time * rel**2
+        ratio = base / cost
+        name = f"{method}" + (f", strata={st}" if st else "")
+        out[name] = ratio
+        extra = ""
+        if method == "semi_analytic":
+            extra = f"  {n * trials * K_CMP / res.wall_time:8.0f} kernel points/s"
+        print(f"  {name:40s} wall {res.wall_time:7.2f} s  median rel. se {np.median(rel):.2e}  "
+              f"cost {np.median(cost):.2e} s  numpy/this: median {np.median(ratio):7.1f}x "
+              f"min {np.min(ratio):7.1f}x{extra}")
+    return out
 
 
 def cost_to_target(wall, rel_stderr):
@@ -104,6 +187,10 @@ def main(argv=None):
     ap.add_argument("--skip-semi", action="store_true")
     ap.add_argument("--method", default="sampling", help="estimator of the --full run "
                     "(sampling or control_variate)")
+    ap.add_argument("--k100", action="store_true", help="the older figure: time to a 1e-3 "
+                    "relative standard error at every k <= 100 (float64 and float32)")
+    ap.add_argument("--strata", type=int, default=64)
+    ap.add_argument("--semi-n", type=int, default=1024)
     args = ap.parse_args(argv)
 
     import jax
@@ -126,6 +213,16 @@ def main(argv=None):
         print("delta/sigma^2 at k = 1, 10, 100:", res.mean_over_sigma2[[0, 9, 99]])
         return
 
+    if not args.k100:
+        n_test, trials = args.n_test or 40_000, args.trials or 4
+        for predictive in ("deterministic", "posterior"):
+            compare_estimators(predictive, n_test, trials, args.semi_n, args.strata)
+        points = args.semi_n * trials * K_CMP
+        print(f"\nkernel, one concrete call of {points} random moderate-domain points: "
+              f"{_kernel_rate(points):8.0f} points/s (semi_analytic's points/s above are to be "
+              f"compared with this)")
+        return
+
     n_test, trials = args.n_test or 50_000, args.trials or 10
     costs = {}
     for method in ("sampling", "control_variate"):
@@ -144,7 +241,8 @@ def main(argv=None):
     if not args.skip_numpy:
         np_n = max(n_test // 5, 1000)
         tick = time.perf_counter()
-        trial_means = numpy_estimator(np_n, trials, K_MAX, temperature, C)
+        sums, _ = numpy_estimator(np_n, trials, K_MAX, temperature, C)
+        trial_means = sums / np_n
         wall = time.perf_counter() - tick
         mean = trial_means.mean(0)
         rel = trial_means.std(0, ddof=1) / np.sqrt(trials) / np.abs(mean)

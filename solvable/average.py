@@ -161,15 +161,32 @@ def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFA
     >>> np.round(np.asarray(average_over_offsets(law, [1.0, 4.0, 16.0], 2.0)), 4)
     array([1.5   , 0.6127, 0.5146])
     """
+    args = (law, k, temperature)
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args)):
+        s2, k, t, b, a, weights = _pointwise_args(law, k, temperature, nodes_1d, nodes_2d)
+        pointwise = selection_error_normalized(k, t, b, a, where=weights > 0)
+        return s2 * jnp.sum(weights * pointwise, axis=-1)
+    # concrete: the set-up in one compiled program and the sum in NumPy (a fresh process
+    # would otherwise compile some thirty small programs, one per eager operation)
+    s2, k, t, b, a, weights = _pointwise_args_jit(law, k, temperature, nodes_1d, nodes_2d)
+    weights = np.asarray(weights)
+    pointwise = selection_error_normalized(k, t, b, a, where=weights > 0)  # zero-width: skipped
+    return jnp.asarray(np.asarray(s2) * np.sum(weights * np.asarray(pointwise), axis=-1))
+
+
+def _pointwise_args(law, k, temperature, nodes_1d, nodes_2d):
+    """(s̄², k, t, b, a, weights) at the offsets' quadrature nodes (nodes on the last axis)."""
     s2 = jnp.asarray(law.predictive_var, jnp.float64)
     k = jnp.asarray(k, jnp.float64)
     temperature = jnp.asarray(temperature, jnp.float64)
     delta_t, delta_r, weights = _offset_nodes(law, nodes_1d, nodes_2d)
     s = jnp.sqrt(s2)[..., None]
     t = (temperature / (2.0 * s2))[..., None]
-    pointwise = selection_error_normalized(k[..., None], t, delta_t / s, delta_r / s,
-                                           where=weights > 0)  # zero-width panels: skipped
-    return s2 * jnp.sum(weights * pointwise, axis=-1)
+    return s2, k[..., None], t, delta_t / s, delta_r / s, weights
+
+
+_pointwise_args_jit = jax.jit(_pointwise_args, static_argnums=(3, 4))
+_offset_law_jit = jax.jit(offset_law)
 
 
 def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
@@ -217,5 +234,5 @@ def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
-    return average_over_offsets(offset_law(problem, reward), k, temperature,
+    return average_over_offsets(_offset_law_jit(problem, reward), k, temperature,
                                 nodes_1d=nodes_1d, nodes_2d=nodes_2d)

@@ -1,4 +1,4 @@
-"""Optimal k, temperature and reward knob on the exact selection error (THEORY §4).
+"""Optimal k, temperature and reward knob on the exact selection error (docs/theory.md §5).
 
 Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
 Inference-Time Scaling", arXiv 2512.19905. The paper notes that inference-time scaling can
@@ -49,6 +49,7 @@ __all__ = [
     "LOWER",
     "UPPER",
     "minimize_scalar",
+    "SearchState",
     "optimal_k",
     "optimal_temperature",
     "optimal_knob",
@@ -87,6 +88,27 @@ def _parabola_vertex(a, c, fa, fc, x1, x2, f1, f2):
     return jnp.where(ok, jnp.clip(v - 0.5 * num / jnp.where(ok, den, 1.0), u, w), jnp.nan)
 
 
+class SearchState(NamedTuple):
+    """State of `minimize_scalar`'s loop (all scalars but ``fs``).
+
+    ``fs``: the grid values (inf until evaluated); ``a``, ``c``: the golden-section bracket and
+    ``fa``, ``fc`` its end values; ``x1`` < ``x2``: the two interior golden points and ``f1``,
+    ``f2`` their values; ``xv``, ``fv``: the parabola's vertex and its value (inf before it).
+    """
+
+    fs: jax.Array
+    a: jax.Array
+    c: jax.Array
+    fa: jax.Array
+    fc: jax.Array
+    x1: jax.Array
+    x2: jax.Array
+    f1: jax.Array
+    f2: jax.Array
+    xv: jax.Array
+    fv: jax.Array
+
+
 def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
     """Minimise a smooth scalar function of one scalar on [lo, hi] (traceable, fixed cost).
 
@@ -95,8 +117,32 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
     two bracketing neighbours (for a smooth minimum its error is of the order of the bracket's
     width squared; no derivative of ``fun`` is needed, and each derivative order would compile
     another copy of the selection kernel). All evaluations of ``fun`` share one call site inside
-    a single loop. Returns (x*, fun(x*)) for the best evaluated point. Vectorise with
-    `jax.vmap` / `jax.lax.map`.
+    a single loop (its state is a `SearchState`). Vectorise with `jax.vmap` / `jax.lax.map`.
+
+    Parameters
+    ----------
+    fun : callable
+        Scalar function of a scalar, traceable by JAX; NaN values count as +inf.
+    lo, hi : float
+        The bracket [lo, hi] searched.
+    grid : int, default 16
+        Number of evenly spaced grid points (both ends included).
+    golden : int, default 14
+        Golden-section iterations after the two initial golden points.
+
+    Returns
+    -------
+    x : jax.Array
+        The best evaluated point.
+    f : jax.Array
+        ``fun(x)``.
+
+    Examples
+    --------
+    >>> from solvable.optimize import minimize_scalar
+    >>> x, f = minimize_scalar(lambda x: (x - 0.3) ** 2 + 1.0, -1.0, 2.0)
+    >>> round(float(x), 6), round(float(f), 6)
+    (0.3, 1.0)
     """
     lo = jnp.asarray(lo, jnp.float64)
     hi = jnp.asarray(hi, jnp.float64)
@@ -104,7 +150,7 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
     zero = jnp.zeros_like(lo)
     last = grid + 2 + golden  # the parabola's evaluation
 
-    def body(i, state):
+    def body(i, state: SearchState) -> SearchState:
         fs, a, c, fa, fc, x1, x2, f1, f2, xv, fv = state
         j = jnp.argmin(fs)
         j0, j1 = jnp.maximum(j - 1, 0), jnp.minimum(j + 1, grid - 1)
@@ -133,13 +179,16 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
         x2_new = jnp.where(second, x, jnp.where(gold, jnp.where(left, x1, x_gold), x2))
         f2_new = jnp.where(second, f, jnp.where(gold, jnp.where(left, f1, f), f2))
         xv, fv = jnp.where(i == last, x, xv), jnp.where(i == last, f, fv)
-        return fs, a, c, fa, fc, x1_new, x2_new, f1_new, f2_new, xv, fv
+        return SearchState(fs=fs, a=a, c=c, fa=fa, fc=fc, x1=x1_new, x2=x2_new, f1=f1_new,
+                           f2=f2_new, xv=xv, fv=fv)
 
-    init = (jnp.full((grid,), jnp.inf),) + (zero,) * 9 + (jnp.full_like(lo, jnp.inf),)
-    fs, a, c, fa, fc, x1, x2, f1, f2, xv, fv = jax.lax.fori_loop(0, last + 1, body, init)
-    j = jnp.argmin(fs)
-    cand_x = jnp.stack([xs[j], x1, x2, xv])
-    cand_f = jnp.stack([fs[j], f1, f2, fv])
+    init = SearchState(fs=jnp.full((grid,), jnp.inf), a=zero, c=zero, fa=zero, fc=zero,
+                       x1=zero, x2=zero, f1=zero, f2=zero, xv=zero,
+                       fv=jnp.full_like(lo, jnp.inf))
+    end = jax.lax.fori_loop(0, last + 1, body, init)
+    j = jnp.argmin(end.fs)
+    cand_x = jnp.stack([xs[j], end.x1, end.x2, end.xv])
+    cand_f = jnp.stack([end.fs[j], end.f1, end.f2, end.fv])
     i = jnp.argmin(cand_f)
     return cand_x[i], cand_f[i]
 
@@ -281,7 +330,7 @@ def optimal_knob(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, c_range=None
     Searches c over ``c_range`` (default [−1, 20 + 4t]); ``boundary`` flags an optimum at
     either end. Needs mean ≠ teacher (else δ does not depend on c). k → ∞ gives c* = t
     exactly (the tilted mean μ_R + a/(1 + t) equals μ_T) [derived]; at s = 1, b = 0.2:
-    c* = 11.21 (t = 10, k = 16) and 6.14 (t = 5, k = 8), confirming THEORY's ≈ 11.2 and ≈ 6.1.
+    c* = 11.21 (t = 10, k = 16) and 6.14 (t = 5, k = 8), matching ≈ 11.2 and ≈ 6.1 of docs/theory.md §5.
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)

@@ -1,4 +1,4 @@
-"""Monte Carlo of the finite teacher–student model and its inference-time selection (THEORY §1, §3).
+"""Monte Carlo of the finite teacher–student model and its inference-time selection (docs/theory.md §1, §3).
 
 The "Expt." curves of Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable
 Model for Inference-Time Scaling", arXiv 2512.19905: per trial, draw a teacher and n training
@@ -24,10 +24,20 @@ Methods: ``"sampling"`` (the paper's estimator); ``"control_variate"`` (the same
 reference selection with b = a = 0 run on the same z, common random numbers, whose expectation
 `selection_error_normalized(k, t_ref, 0, 0)` is exact: subtracting β_k (ρ̄_k − R_k) removes
 ~90% of the variance in the paper's setting at ~1.5× the arithmetic and no extra draws);
-``"semi_analytic"`` (the exact Gaussian selection integral of `solvable.selection` at each
-simulated x, no y-noise; accurate but each x costs one quadrature per k).
+``"semi_analytic"`` (conditioning on x: the exact Gaussian selection integral of
+`solvable.selection` at each simulated x, no y-noise; the offsets are computed in the compiled
+block and the kernel runs in one concrete call per block, its points sorted by branch).
+``strata`` > 1 stratifies the test inputs along the offset direction (groups of ``strata``
+inputs, one per equal-probability slice of the standardised offset; unbiased, and the groups
+are the units of the standard error). Which to pick: ``"semi_analytic"`` (with ``strata``,
+e.g. 64) for δ(k) of the model at k up to a few hundred: in the paper's setting (k ≤ 32) its
+cost to equal precision is two orders of magnitude below plain sampling
+(benchmarks/bench_simulate.py); ``"sampling"`` to reproduce the paper's estimator itself,
+for very large k_max (the semi-analytic cost grows with the number of k values, sampling's
+with k_max alone), or on GPUs at large sizes; ``"control_variate"`` as a cheaper sampling
+estimator with the same law. All three are unbiased for δ(k) of the simulated model.
 
-Rewards (THEORY §3): `KnobReward(c)`: μ_R = μ_T − c (m − μ_T) with m the predictive mean of the
+Rewards (docs/theory.md §1): `KnobReward(c)`: μ_R = μ_T − c (m − μ_T) with m the predictive mean of the
 model simulated (the posterior mean for ``"posterior"``), so Δ_R = (1 + c) Δ_T;
 `WeightsReward(w)`: μ_R = w·x/√d; `AlignedReward(cos, ρ)`: w_R = ρ‖w_T‖(cos ŵ_T + sin θ e) with
 e a uniformly random unit vector orthogonal to w_T, drawn per trial.
@@ -184,7 +194,7 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
 
 
 # ----------------------------------------------------------------------------------------------
-# One trial: teacher, reward, training set, posterior (THEORY §1)
+# One trial: teacher, reward, training set, posterior (docs/theory.md §1)
 # ----------------------------------------------------------------------------------------------
 
 class Student(NamedTuple):
@@ -304,11 +314,49 @@ class BlockSums(NamedTuple):
     moments: jax.Array    # (5,) count, Σ s², Σ Δ_T², Σ Δ_R², Σ Δ_T Δ_R
 
 
+class BlockOffsets(NamedTuple):
+    """Per-input offsets of one block, for the semi-analytic estimator (evaluated outside the
+    compiled block by the concrete selection kernel, which sorts points by branch)."""
+
+    s2: jax.Array
+    b: jax.Array
+    a: jax.Array
+    valid: jax.Array
+    moments: jax.Array
+
+
+def _inputs(key, student: Student, problem: Problem, size: int, strata: int):
+    """``size`` test inputs x ~ N(0, diag(input_std²)); with ``strata`` > 1, in consecutive
+    groups of ``strata`` inputs whose standardised component along the offset direction
+    u ∝ input_std · (w̄ − w_T) is stratified: ξ_i = Φ⁻¹((i + U_i)/strata), U_i ~ U(0, 1),
+    i = 0..strata−1, the other components left Gaussian. Each input keeps the law of x (a
+    stratum is drawn with probability 1/strata, uniformly inside it), so every group's mean is
+    an unbiased estimate and the groups are independent."""
+    g = jax.random.normal(key, (size, problem.d), jnp.float64)
+    if strata > 1:
+        k_u = jax.random.fold_in(key, 1)
+        v = student.mean_minus_teacher * problem.input_std
+        norm = jnp.linalg.norm(v)
+        u = jnp.where(norm > 0, v / jnp.where(norm > 0, norm, 1.0),
+                      jnp.zeros_like(v).at[0].set(1.0))
+        cell = (jnp.arange(size) % strata).astype(jnp.float64)
+        xi = jax.scipy.special.ndtri((cell + jax.random.uniform(k_u, (size,), jnp.float64))
+                                     / strata)
+        g = g + (xi - g @ u)[:, None] * u
+    return g * problem.input_std
+
+
+def _group_sums(e, strata: int):
+    """Σ over the block of the per-unit values: inputs (strata ≤ 1) or group means."""
+    return e if strata <= 1 else e.reshape(-1, strata).mean(axis=-1)
+
+
 def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Problem,
-           size: int, k_max: int, ks: tuple, method: str, dtype, best_of: bool) -> BlockSums:
+           size: int, k_max: int, ks: tuple, method: str, dtype, best_of: bool,
+           strata: int = 0):
     d = problem.d
     k_x, k_y = jax.random.split(key)
-    x = jax.random.normal(k_x, (size, d), jnp.float64) * problem.input_std
+    x = _inputs(k_x, student, problem, size, strata)
     delta_t, delta_r, s2 = _offsets(student, x / jnp.sqrt(d))
     s = jnp.sqrt(s2)
     valid = (jnp.arange(size) < n_valid).astype(jnp.float64)
@@ -317,21 +365,15 @@ def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Pr
                          jnp.sum(valid * delta_r**2), jnp.sum(valid * delta_t * delta_r)])
     zeros = jnp.zeros(len(ks))
     if method == "semi_analytic":
-        from .selection import selection_error_normalized
-        t = temperature / (2.0 * s2)
-        kk = jnp.asarray(ks, jnp.float64)
-        vals = s2[:, None] * selection_error_normalized(kk[None, :], t[:, None], b[:, None],
-                                                        a[:, None])
-        vals = vals * valid[:, None]
-        return BlockSums(jnp.sum(vals, 0), jnp.sum(vals * vals, 0), zeros, zeros, zeros,
-                         moments)
+        return BlockOffsets(s2, b, a, valid, moments)
     beta = jnp.where(jnp.isinf(temperature), 0.0,
                      s2 / jnp.where(temperature > 0, temperature, 1.0))
     idx = np.asarray(ks) - 1
     if method == "sampling":
         def reduce(err):
             e = s2 * err.astype(jnp.float64) * valid
-            return jnp.sum(e), jnp.sum(e * e)
+            m = _group_sums(e, strata)
+            return jnp.sum(e), jnp.sum(m * m)
 
         sums, sums2 = _nested_scan(k_y, b, a, beta, k_max, best_of, reduce, dtype)
         return BlockSums(sums[idx], sums2[idx], zeros, zeros, zeros, moments)
@@ -339,10 +381,28 @@ def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Pr
     def reduce_cv(err, ref):
         e = s2 * err.astype(jnp.float64) * valid
         r = ref.astype(jnp.float64) * valid
-        return jnp.sum(e), jnp.sum(e * e), jnp.sum(r), jnp.sum(r * r), jnp.sum(e * r)
+        me, mr = _group_sums(e, strata), _group_sums(r, strata)
+        return jnp.sum(e), jnp.sum(me * me), jnp.sum(r), jnp.sum(mr * mr), jnp.sum(me * mr)
 
     out = _nested_scan(k_y, b, a, beta, k_max, best_of, reduce_cv, dtype, ref_beta=ref_beta)
     return BlockSums(*(o[idx] for o in out), moments)
+
+
+def _semi_analytic_sums(offsets: BlockOffsets, ks: tuple, temperature: float,
+                        strata: int) -> BlockSums:
+    """Block sums of the exact selection error s² δ̂(k, T/(2s²), b, a) at every valid input
+    and k (one concrete call of the kernel: blocks of points sorted by branch, thread pool)."""
+    from .selection import selection_error_normalized
+    s2, b, a, valid = (np.asarray(v) for v in offsets[:4])
+    kk = np.asarray(ks, np.float64)
+    t = temperature / (2.0 * s2)
+    live = valid[:, None] > 0
+    vals = np.asarray(selection_error_normalized(kk[None, :], t[:, None], b[:, None],
+                                                 a[:, None], where=live))
+    e = s2[:, None] * vals * valid[:, None]
+    m = e if strata <= 1 else e.reshape(-1, strata, len(ks)).mean(axis=1)
+    zeros = np.zeros(len(ks))
+    return BlockSums(e.sum(0), (m * m).sum(0), zeros, zeros, zeros, np.asarray(offsets.moments))
 
 
 _COMPILED = {}
@@ -363,7 +423,7 @@ _fold = jax.jit(jax.vmap(jax.random.fold_in, in_axes=(None, 0)))
 
 @lru_cache(maxsize=64)
 def _make_group_fn(devices: tuple, size: int, k_max: int, ks: tuple, method: str, dtype,
-                   best_of: bool):
+                   best_of: bool, strata: int = 0):
     """jit(shard_map(vmap(_block))) over a group of blocks, the group axis split over devices.
 
     Cached on the static configuration, so repeated simulations reuse the compiled kernel
@@ -372,7 +432,7 @@ def _make_group_fn(devices: tuple, size: int, k_max: int, ks: tuple, method: str
     mesh = Mesh(np.array(devices), ("blocks",))
     blocks, replicated = PartitionSpec("blocks"), PartitionSpec()
     fn = partial(_block, size=size, k_max=k_max, ks=ks, method=method, dtype=dtype,
-                 best_of=best_of)
+                 best_of=best_of, strata=strata)
 
     def local(keys, n_valid, student, temperature, ref_beta, problem):
         return jax.vmap(lambda k, nv: fn(k, nv, student, temperature, ref_beta,
@@ -456,7 +516,7 @@ class SimulationResult:
 
 
 def _reference(problem: Problem, ks: tuple, temperature: float, method: str):
-    """Control-variate reference: log-weight scale s̄²/T and its exact errors (THEORY §4).
+    """Control-variate reference: log-weight scale s̄²/T and its exact errors (docs/theory.md §3).
 
     The reference selection has b = a = 0 and t_ref = T/(2 s̄²) with s̄² the DE predictive
     variance; its expectation is `selection_error_normalized(k, t_ref, 0, 0)`.
@@ -474,23 +534,64 @@ def _reference(problem: Problem, ks: tuple, temperature: float, method: str):
     return jnp.asarray(ref_beta), np.asarray(exact)
 
 
-def _combine(sums: dict, n_test: int, ref_exact):
-    """Per-trial means and within-trial variances of the per-input estimates.
+def _combine(sums: dict, n_test: int, ref_exact, unit: int = 1):
+    """Per-trial means and within-trial variances of the per-unit estimates.
 
-    With a control variate ρ (known mean R): δ̂ − β(ρ̄ − R) per trial, with the pooled
-    within-trial regression coefficient β = Cov(δ̂, ρ)/Var ρ (its O(1/N) bias is negligible).
+    A unit is one test input, or with stratified inputs a group of ``unit`` inputs (its mean);
+    ``err``/``ref`` are sums over inputs, ``err2``/``ref2``/``cross`` over units of the units'
+    means (squared or multiplied). With a control variate ρ (known mean R): δ̂ − β(ρ̄ − R) per
+    trial, with the pooled within-trial regression coefficient β = Cov(δ̂, ρ)/Var ρ (its O(1/N)
+    bias is negligible).
     """
-    n = n_test
-    ss_e = sums["err2"] - sums["err"] ** 2 / n
+    n = n_test // unit
+    mean_e = sums["err"] / n_test
+    ss_e = sums["err2"] - n * mean_e**2
     if ref_exact is None:
-        return sums["err"] / n, np.maximum(ss_e, 0.0) / max(n - 1, 1), None
-    ss_r = sums["ref2"] - sums["ref"] ** 2 / n
-    ss_er = sums["cross"] - sums["err"] * sums["ref"] / n
+        return mean_e, np.maximum(ss_e, 0.0) / max(n - 1, 1), None
+    mean_r = sums["ref"] / n_test
+    ss_r = sums["ref2"] - n * mean_r**2
+    ss_er = sums["cross"] - n * mean_e * mean_r
     var_r = ss_r.sum(axis=0)
     coef = np.where(var_r > 0, ss_er.sum(axis=0) / np.where(var_r > 0, var_r, 1.0), 0.0)
-    means = sums["err"] / n - coef * (sums["ref"] / n - ref_exact)
+    means = mean_e - coef * (mean_r - ref_exact)
     ss = ss_e - 2 * coef * ss_er + coef**2 * ss_r
     return means, np.maximum(ss, 0.0) / max(n - 1, 1), coef
+
+
+def _warm_kernel():
+    """Compile (or load from the cache) the selection kernel's large chunk with a call of a
+    few points, so that the compilation is not timed as work."""
+    from ._schedule import chunk_sizes
+    from .selection import selection_error_normalized
+    n = chunk_sizes()[0] + 1   # the smallest call that uses the large chunk
+    jax.block_until_ready(selection_error_normalized(np.ones(n), np.ones(n), np.zeros(n),
+                                                     np.zeros(n)))
+
+
+def _semi_analytic_sums_devices(out: BlockOffsets, n_valid, ks, temperature, strata):
+    """`_semi_analytic_sums` of each device's block, stacked like the compiled blocks' sums."""
+    per = [_semi_analytic_sums(BlockOffsets(*(f[j] for f in out)), ks, temperature, strata)
+           if n_valid[j] > 0 else None for j in range(len(n_valid))]
+    filler = next(p for p in per if p is not None)
+    per = [p if p is not None else filler for p in per]   # skipped below (n_valid = 0)
+    return BlockSums(*(np.stack(f) for f in zip(*per)))
+
+
+def _root_key(seed):
+    """A typed PRNG key from an integer seed or a key (new-style or raw uint32)."""
+    if isinstance(seed, jax.Array) and jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
+        if seed.shape != ():
+            raise ValueError(f"seed must be an integer or a single PRNG key, got a key array "
+                             f"of shape {seed.shape}")
+        return seed
+    if isinstance(seed, (jax.Array, np.ndarray)) and seed.dtype == np.uint32:
+        if seed.shape != (2,):
+            raise ValueError(f"seed must be an integer or a single PRNG key, got a uint32 "
+                             f"array of shape {seed.shape}")
+        return jax.random.wrap_key_data(jnp.asarray(seed))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer or a jax PRNG key, got {seed!r}")
+    return jax.random.key(int(seed))
 
 
 def _check_choice(name, value, choices):
@@ -509,35 +610,77 @@ def _normalize_ks(ks):
 
 
 def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], temperature, *,
-             n_test: int, trials: int = 1, seed: int = 0, predictive: str = "posterior",
-             method: str = "sampling", chunk_size: int = 65536, sample_dtype: str = "float64",
-             teacher_draw: str = "sphere", progress: bool = False,
-             compute_theory: bool = True) -> SimulationResult:
-    """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (THEORY §3).
+             n_test: int, trials: int = 1, seed: Union[int, jax.Array] = 0,
+             predictive: str = "posterior", method: str = "sampling", chunk_size: int = 65536,
+             sample_dtype: str = "float64", teacher_draw: str = "sphere",
+             progress: bool = False, compute_theory: bool = True,
+             strata: int = 0) -> SimulationResult:
+    """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (docs/theory.md §3).
 
-    Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
-    Inference-Time Scaling", arXiv 2512.19905 (the "Expt." curves).
+    Per trial a teacher, a training set and the exact Bayesian posterior are drawn; at each of
+    ``n_test`` test inputs, k candidates y_i ~ N(m(x), s²(x)) are selected by
+    p = softmax(−(y − μ_R)²/T) (see the module docstring for the estimators).
 
     Parameters
     ----------
-    problem, reward : the teacher–student problem and the judge (see the module docstring for
-        how the teacher and reward weights are drawn per trial). ``problem.n`` must be an integer.
-    ks : an integer k_max (then k = 1..k_max) or a list of positive integers; all are computed
-        in one nested pass up to max(ks).
-    temperature : T ≥ 0 (0: best-of-k; ``inf``: uniform pick).
-    n_test : test inputs per trial; trials : independent (teacher, training set, student) draws.
-    seed : integer seed; the same seed gives the same numbers on any number of devices.
-    predictive : ``"posterior"`` (finite BLR) or ``"deterministic"`` (DE mean and variance).
-    method : ``"sampling"`` (nested candidates), ``"control_variate"`` (nested candidates with
-        an exactly known common-random-number reference) or ``"semi_analytic"`` (exact
-        selection integral at each simulated x).
-    chunk_size : test inputs per block (memory is O(chunk_size · (d + devices)), never
+    problem : Problem
+        The teacher–student problem; ``problem.n`` must be an integer for the posterior.
+    reward : KnobReward, WeightsReward or AlignedReward
+        The judge (see the module docstring for how teacher and reward weights are drawn).
+    ks : int or sequence of int
+        k_max (then k = 1..k_max) or a list of positive integers; all are computed in one
+        nested pass up to max(ks).
+    temperature : float
+        T ≥ 0 (0: best-of-k; ``inf``: uniform pick).
+    n_test : int
+        Test inputs per trial (a multiple of ``strata`` when stratified).
+    trials : int, default 1
+        Independent (teacher, training set, student) draws.
+    seed : int or jax PRNG key, default 0
+        Integer seed or a key (``jax.random.key``, or a raw ``jax.random.PRNGKey``);
+        ``seed=n`` and ``seed=jax.random.key(n)`` give the same numbers, on any number of
+        devices.
+    predictive : {"posterior", "deterministic"}
+        Finite BLR posterior, or the DE mean and variance.
+    method : {"sampling", "control_variate", "semi_analytic"}
+        Nested candidates; nested candidates with an exactly known common-random-number
+        reference; or the exact selection integral at each simulated x.
+    chunk_size : int, default 65536
+        Test inputs per block (memory O(chunk_size · (d + devices)), never
         n_test × trials × k); blocks are spread over all visible devices.
-    sample_dtype : ``"float64"`` or ``"float32"`` for the candidate draws and running sums
-        (float64 offsets and accumulation either way; float32 is for GPUs).
-    teacher_draw : ``"sphere"`` or ``"gaussian"`` when the problem has no teacher weights.
-    progress : show a tqdm progress bar over blocks.
-    compute_theory : also evaluate the DE (`generalization_error`).
+    sample_dtype : {"float64", "float32"}
+        Dtype of the candidate draws and running sums (float64 offsets and accumulation
+        either way; float32 is for GPUs).
+    teacher_draw : {"sphere", "gaussian"}
+        Teacher law when the problem has no teacher weights.
+    progress : bool
+        Show a tqdm progress bar over blocks.
+    compute_theory : bool
+        Also evaluate the DE (`generalization_error`) and its value at the simulated offsets.
+    strata : int, default 0
+        0 or 1: independent test inputs; ``strata`` > 1: stratified along the offset direction
+        in groups of ``strata`` inputs (unbiased; the groups are the standard error's units).
+
+    Returns
+    -------
+    SimulationResult
+        Means, standard errors, the DE beside them and diagnostics.
+
+    References
+    ----------
+    Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
+    Inference-Time Scaling", arXiv 2512.19905 (the "Expt." curves).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable import KnobReward, Problem
+    >>> from solvable.simulate import simulate
+    >>> res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 4, 0.2,
+    ...                n_test=256, trials=2, predictive="deterministic",
+    ...                method="semi_analytic", strata=16)
+    >>> res.mean.shape, bool(np.all(np.abs(res.z) < 5))
+    ((4,), True)
     """
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         check_integer_at_least("k_max", ks, 1)
@@ -555,6 +698,13 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     _check_choice("method", method, METHODS)
     _check_choice("sample_dtype", sample_dtype, SAMPLE_DTYPES)
     _check_choice("teacher_draw", teacher_draw, TEACHER_DRAWS)
+    root = _root_key(seed)
+    if isinstance(strata, bool) or not isinstance(strata, (int, np.integer)) or strata < 0:
+        raise ValueError(f"strata must be an integer >= 0, got {strata!r}")
+    strata = int(strata)
+    if strata > 1 and n_test % strata:
+        raise ValueError(f"with strata = {strata}, n_test must be a multiple of it (whole "
+                         f"groups of stratified inputs), got n_test = {n_test}")
     if not isinstance(reward, (KnobReward, WeightsReward, AlignedReward)):
         raise ValueError(f"reward must be a KnobReward, WeightsReward or AlignedReward, "
                          f"got {reward!r}")
@@ -567,13 +717,14 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
 
     n_test, trials, chunk_size = int(n_test), int(trials), int(chunk_size)
     size = min(chunk_size, n_test)
+    unit = strata if strata > 1 else 1
+    size = max(unit, size // unit * unit)   # blocks hold whole groups
     devices = tuple(jax.devices())
     n_dev = len(devices)
     blocks_per_trial = -(-n_test // size)
     dtype = jnp.float32 if sample_dtype == "float32" else jnp.float64
     group, block_sharding = _make_group_fn(devices, size, k_max, ks, method, dtype,
-                                           temperature == 0)
-    root = jax.random.key(seed)
+                                           temperature == 0, strata)
 
     n_k = len(ks)
     sums = {f: np.zeros((trials, n_k)) for f in ("err", "err2", "ref", "ref2", "cross")}
@@ -606,9 +757,13 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
                 tick = time.perf_counter()
                 compiled = _compiled(group, args)
                 jax.block_until_ready(compiled(*args))  # warm-up: XLA:CPU finishes lazily
+                if method == "semi_analytic":
+                    _warm_kernel()
                 compile_time += time.perf_counter() - tick
             out = compiled(*args)
             out = jax.tree_util.tree_map(np.asarray, out)
+            if method == "semi_analytic":   # the exact kernel, outside the compiled block
+                out = _semi_analytic_sums_devices(out, n_valid, ks, temperature, strata)
             for j in range(n_dev):  # fixed summation order: independent of the device count
                 if n_valid[j] > 0:
                     for f in sums:
@@ -620,9 +775,9 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     if bar is not None:
         bar.close()
 
-    trial_means, within_var, cv_coef = _combine(sums, n_test, ref_exact)
+    trial_means, within_var, cv_coef = _combine(sums, n_test, ref_exact, unit)
     mean = trial_means.mean(axis=0)
-    stderr_within = np.sqrt(within_var.mean(axis=0) / (n_test * trials))
+    stderr_within = np.sqrt(within_var.mean(axis=0) / (n_test // unit * trials))
     if trials >= 2:
         stderr = trial_means.std(axis=0, ddof=1) / np.sqrt(trials)
     else:

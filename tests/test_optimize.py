@@ -14,7 +14,7 @@ exact = jax.jit(selection_error_normalized)
 
 
 def test_optimal_knob_values_and_limit():
-    """THEORY's [derived] c* ≈ 11.2 (t = 10, k = 16) and ≈ 6.1 (t = 5, k = 8) at s = 1, b = 0.2;
+    """docs/theory.md §5's [derived] c* ≈ 11.2 (t = 10, k = 16) and ≈ 6.1 (t = 5, k = 8) at s = 1, b = 0.2;
     c* → t as k → ∞. One vectorised call."""
     res = O.optimal_knob(np.array([16.0, 8.0, 1e6]), np.array([20.0, 10.0, 20.0]), mean=0.2)
     np.testing.assert_allclose(res.argmin, [11.2097, 6.1394, 10.0], atol=2e-3)

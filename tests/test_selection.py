@@ -1,4 +1,4 @@
-"""Tests of the pointwise selection error (THEORY §4) against an independent slow reference
+"""Tests of the pointwise selection error (docs/theory.md §3) against an independent slow reference
 (tests/reference.py), Monte Carlo, and the identities and limits of the theory.
 
 Speed: the kernel is called through one jitted function on fixed-size arrays of points
@@ -182,18 +182,24 @@ def test_soft_series_matches_reference_inner_integrals(t):
 
 
 @jax.jit
-def _branch_values(k, t, b, a):
-    """Each point's value from its own branch and from the largest ρ-budget branch of its kind
-    (the soft-only branch is compared with the full computation), and that branch's hard side."""
-    reduced, cls = jax.vmap(sel._reduce)(k, t, b, a, jnp.ones(k.shape, bool))
-    edges, branch = jax.vmap(sel._budget)(reduced[0], reduced[1], reduced[3], cls)
-    args = (*reduced, edges)
-    fns = sel._branches()
-    largest = jnp.where(args[1] >= sel._T_SHARP_INNER, sel._FIRST_SHARP - 1, len(fns) - 1)
-    own = jnp.stack([fns[i](*args) for i in range(len(fns))])
-    soft = jnp.where(branch >= sel._SOFT_ONLY, sel._soft_block(*args[:4]), 0.0)
-    pick = lambda idx: own[idx, jnp.arange(k.shape[0])] + soft  # noqa: E731
-    return branch, pick(branch), pick(largest), own[largest, jnp.arange(k.shape[0])]
+def _rule_parts(k, t, b, a):
+    """The rule at each point without the scheduler (`solvable._schedule`): the soft side, the
+    hard side on every ρ-panel of `_hard_edges` (zero-width ones included) and the t = 0 step
+    integral; a ≥ 0 (the sign symmetry), 0 ≤ t < ∞."""
+    def one(k, t, b, a):
+        c = b - a
+        tp = jnp.where(t > 0, t, 1.0)
+        edges = sel._hard_edges(k, t, a)
+        hard = jnp.where(tp >= sel._T_SHARP_INNER, sel._hard_side(k, tp, a, c, edges, True),
+                         sel._hard_side(k, tp, a, c, edges, False))
+        return sel._soft_side(k, tp, a, c, sel._LAMBDA0), hard, sel._step_side(k, a, c, edges)
+    return jax.vmap(one)(k, t, b, a)
+
+
+def _reduced(pts):
+    k, t, b, a = pts.T
+    flip = a < 0
+    return k, t, np.where(flip, -b, b), np.abs(a)
 
 
 @settings(max_examples=300, deadline=None)
@@ -234,62 +240,59 @@ def test_tail_against_quadrature(t, a, c, r_lo):
     assert float(b) == pytest.approx(want_b, rel=3e-11)
 
 
-def test_branches_drop_nothing():
-    """A point's branch (its ρ-panel budget; the soft side alone where the hard side is provably
-    below ε = 1e−12, see `_reduce`) gives the value of the full rule: budgets only skip
-    zero-width panels (equal up to the order of summation), and where the hard side is dropped
-    the full rule differs by at most ε."""
+def test_schedule_changes_no_value():
+    """The scheduler (classes, ρ-panel budgets, blocks sorted by branch, chunks on threads)
+    gives the unscheduled rule's values: budgets only skip zero-width panels (equal up to the
+    order of summation) and where the hard side is dropped the full rule differs by at most
+    ε = 1e−12 (`_hard_side_negligible`). The traced path (coarse budgets), another order of
+    the points and skipped points (``where``) change nothing either."""
     pts = sample("extended", 96, 8, zero_share=0.0)
-    branch, own, full, _ = (np.asarray(v) for v in _branch_values(*pts.T))
-    assert set(branch) >= {sel._SOFT_ONLY, sel._FIRST_AT_OFFSET, sel._FIRST_SHARP}, np.bincount(branch)
-    soft_only = branch == sel._SOFT_ONLY
-    np.testing.assert_allclose(own[~soft_only], full[~soft_only], rtol=1e-13, atol=0)
-    np.testing.assert_allclose(own[soft_only], full[soft_only], rtol=1e-13,
+    pts[::9, 1] = 0.0                                           # some best-of-k points
+    k, t, b, a = _reduced(pts)
+    soft, hard, step = (np.asarray(v) for v in _rule_parts(k, t, b, a))
+    full = np.where(t > 0, soft + hard, step)
+    negligible = np.asarray(jax.vmap(sel._hard_side_negligible)(k, np.where(t > 0, t, 1.0),
+                                                                b, a)) & (t > 0)
+    # the points exercise every kind of work: t = 0, soft side only, both sides with and
+    # without the inner breakpoints at a
+    assert (t == 0).any() and negligible.any()
+    both = (t > 0) & ~negligible
+    assert (both & (t >= sel._T_SHARP_INNER)).any() and (both & (t < sel._T_SHARP_INNER)).any()
+    got = np.asarray(selection_error_normalized(*pts.T))
+    np.testing.assert_allclose(got[~negligible], full[~negligible], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(got[negligible], full[negligible], rtol=1e-13,
                                atol=sel._HARD_NEGLIGIBLE)
+    np.testing.assert_allclose(F(*pts.T), got, rtol=1e-13, atol=0)     # traced, coarse
+    order = np.random.default_rng(0).permutation(len(pts))
+    live = np.arange(2 * len(pts)) % 2 == 0
+    mixed = np.repeat(pts[order], 2, axis=0)
+    again = np.asarray(selection_error_normalized(*mixed.T, where=live))
+    np.testing.assert_allclose(again[live], got[order], rtol=1e-15, atol=0)
+    assert np.all(again[~live] == 0.0)
 
 
 def test_hard_side_bound():
     """The bound behind dropping the hard side: E[f(z*) 1{λ* > λ0}] ≤ k (1 + b²) A(λ0)^{k−1}
-    (`_reduce`), with the hard side from the full rule and A(λ0) from the reference's adaptive
-    quadrature. It must hold with no slack: here the hard side reaches 0.94 of the bound, and
-    P(λ* > λ0)(1 + b²), without the factor k/A(λ0), is exceeded 3.1-fold."""
+    (`_hard_side_negligible`), with the hard side from the full rule and A(λ0) from the
+    reference's adaptive quadrature. It must hold with no slack: here the hard side reaches
+    0.94 of the bound, and P(λ* > λ0)(1 + b²), without the factor k/A(λ0), is exceeded
+    3.1-fold."""
     pts = sample("extended", 40, 18, zero_share=0.0)
     pts = pts[pts[:, 3] >= 0]                      # a ≥ 0: the reduced variables are the inputs
     k, t, b, a = pts.T
-    branch, _, _, hard = (np.asarray(v) for v in _branch_values(*pts.T))
+    _, hard, _ = (np.asarray(v) for v in _rule_parts(k, t, b, a))
     one_minus_a = np.array([ref_mod._inner_gl(sel._LAMBDA0, *p[1:])[0] for p in pts])
     bound = k * (1.0 + b * b) * np.exp((k - 1.0) * np.log1p(-one_minus_a))
     assert np.any(hard > 1e-3), "some points need a large hard side"
     assert np.all(hard <= bound), np.c_[pts, hard, bound][hard > bound]
-    soft_only = branch == sel._SOFT_ONLY
-    assert soft_only.any() and np.all(bound[soft_only] < sel._HARD_NEGLIGIBLE)
+    negligible = np.asarray(jax.vmap(sel._hard_side_negligible)(k, t, b, a))
+    assert negligible.any() and np.all(bound[negligible] < sel._HARD_NEGLIGIBLE)
 
 
-def test_budgets_only_where_needed():
-    """The blocked pass that computes ρ-edges only for t = 0 and hard-side points returns, for
-    each point, what `_budget` returns for it (the other points' edges are not used)."""
-    rng = np.random.default_rng(9)
-    n = 45
-    k = np.exp(rng.uniform(0, math.log(1e4), n))
-    t = np.exp(rng.uniform(math.log(1e-2), math.log(1e2), n))
-    t[::7] = 0.0
-    a = rng.uniform(0, 5, n)
-    live = rng.uniform(size=n) < 0.9
-    (k, t, _, a), cls = jax.vmap(sel._reduce)(k, t, np.zeros(n), a, live)
-    edges, branch = sel._budgets_where_needed(k, t, a, cls, 8)
-    want_edges, want_branch = jax.vmap(sel._budget)(k, t, a, cls)
-    need = np.asarray((cls == sel._STEP) | (cls == sel._HARD))
-    assert 0 < need.sum() < n
-    np.testing.assert_array_equal(np.asarray(branch), np.asarray(want_branch))
-    # the two passes are compiled (fused) differently: edges may differ in the last bit
-    np.testing.assert_allclose(np.asarray(edges)[need], np.asarray(want_edges)[need],
-                               rtol=1e-14, atol=0)
-
-
-# ----------------------------------------------------------------- THEORY values and limits
+# ----------------------------------------------------------------- values and limits (docs/theory.md §3-4)
 @pytest.mark.parametrize("k, value", [(64, 0.956), (1024, 0.9971), (16384, 0.99982)])
 def test_best_of_k_extreme_value_constants(k, value):
-    # k² δ / (π s² e^{b²/s²}) at b = 0, T = 0, reward = teacher (THEORY §4)
+    # k² δ / (π s² e^{b²/s²}) at b = 0, T = 0, reward = teacher (docs/theory.md §4)
     d = 4.0 * F(k, 0.0, 0.0, 0.0)[0]  # s = 2 (scale invariance is tested below)
     assert float(k * k * d / (math.pi * 4.0)) == pytest.approx(value, abs=6e-4 if k == 64 else 1e-4)
 

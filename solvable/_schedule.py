@@ -1,0 +1,239 @@
+"""Point scheduler of the selection kernel: classes, ρ-panel budgets, branch sorting, blocks.
+
+The quadrature rule of `solvable.selection` (docs/theory.md §3) has parts that only some points
+need: t = 0 is the best-of-k integral alone, the hard side λ > λ0 is provably negligible at
+many points, and the hard side's ρ-panels that have positive width vary from 4 to 20. This
+module runs each point through only what it needs, without changing its value:
+
+* classify each point (`_reduce`): skipped, t = 0, soft side only, or both sides;
+* give each hard-side point the smallest compiled budget of ρ-panels that holds all of its
+  positive-width panels (`_budget`, in blocks of such points only: `_budgets_where_needed`);
+* sort the points by branch and evaluate them in vectorised blocks that each run one branch of
+  a `jax.lax.switch` (`_sorted_blocks`); the soft side runs at every point in one pass;
+* cut concrete inputs into chunks of a fixed size (two compiled shapes per backend) and spread
+  them over a thread pool on CPU (`solvable._parallel.map_blocks`); traced inputs run one
+  sorted-block loop with the coarse branches (the largest budgets only).
+
+Budgets only drop zero-width panels (the same value up to the order of summation) and the
+soft-only class drops at most `selection._HARD_NEGLIGIBLE` (absolute, s = 1); the tests check
+the scheduled values against the unscheduled rule (tests/test_selection.py).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import selection as rule
+from ._parallel import map_blocks, on_cpu
+
+# ρ-panel budgets of the hard side: each point runs the smallest branch that holds all of its
+# positive-width panels. Where t ≥ 0.5 only λ-offsets up to 3 are used (at most
+# 9 + 3 + 1 = 13 panels); below, all of them may be (at most 20).
+_N_LEVELS, _N_OFFSETS = len(rule._MIN_LOG_SURVIVAL), len(rule._LAM_OFFSETS)
+_BUDGETS_AT_OFFSET = (4, 7, 10, _N_LEVELS + int(np.sum(rule._LAM_OFFSETS <= 3.0)) + 1)
+_BUDGETS_SHARP = (6, 10, 15, _N_LEVELS + _N_OFFSETS + 1)
+# branches: 0 skipped, 1 t = 0, 2 soft side only, then the ρ-budgets of each kind (`_budget`);
+# `_HARD` is the class of points that need the hard side before their budget is known
+_SKIP, _STEP, _SOFT_ONLY, _FIRST_AT_OFFSET = 0, 1, 2, 3
+_FIRST_SHARP = _FIRST_AT_OFFSET + len(_BUDGETS_AT_OFFSET)
+_HARD = _FIRST_AT_OFFSET
+_N_EDGES = 2 + _N_LEVELS + _N_OFFSETS   # length of `selection._hard_edges`
+
+
+def _reduce(k, t, b, a, live):
+    """Per point: reduced variables (a ≥ 0 by the sign symmetry, finite t) and its class:
+    `_SKIP`, `_STEP` (t = 0), `_SOFT_ONLY` (the hard side is provably negligible,
+    `selection._hard_side_negligible`), or `_HARD` (both sides; `_budget` then picks the branch
+    by the hard side's ρ-panel count)."""
+    flip = a < 0
+    a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
+    t_c = jnp.where(jnp.isinf(t), 1.0, jnp.minimum(t, 1e30))
+    negligible = rule._hard_side_negligible(k, jnp.where(t > 0, t_c, 1.0), b, a)
+    cls = jnp.where(negligible, _SOFT_ONLY, _HARD)
+    cls = jnp.where(t > 0, cls, _STEP)
+    return (k, t_c, b, a), jnp.where(live, cls, _SKIP)
+
+
+def _budget(k, t, a, cls):
+    """ρ-edges of the hard side (`selection._hard_edges`) and the branch of a point of class `_STEP` or
+    `_HARD`: the smallest ρ-panel budget that holds all its positive-width panels, first with
+    inner breakpoints at a (t ≥ `selection._T_SHARP_INNER`), then without."""
+    edges = rule._hard_edges(k, t, a)
+    used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
+    at_offset = _FIRST_AT_OFFSET + jnp.searchsorted(jnp.asarray(_BUDGETS_AT_OFFSET[:-1]), used)
+    sharp = _FIRST_SHARP + jnp.searchsorted(jnp.asarray(_BUDGETS_SHARP[:-1]), used)
+    branch = jnp.where(t < rule._T_SHARP_INNER, sharp, at_offset)
+    return edges, jnp.where(cls == _HARD, branch, cls)
+
+
+def _needs_edges(cls):
+    return (cls == _STEP) | (cls == _HARD)
+
+
+def _budgets_where_needed(k, t, a, cls, block):
+    """`_budget` at the points of class `_STEP` or `_HARD`, evaluated in blocks that hold only
+    such points (they are sorted first), so the quantile radii are paid for only where they
+    are used; other points keep their class (their edges are not used)."""
+    n = k.shape[0]
+    total = -(-n // block) * block
+    order = jnp.argsort(~_needs_edges(cls), stable=True)
+    source = jnp.concatenate([order, jnp.full(total - n, n)])    # index n: a skipped dummy
+    padded = [jnp.concatenate([x, jnp.full((1,), v, x.dtype)])
+              for x, v in zip((k, t, a, cls), (1.0, 1.0, 0.0, _SKIP))]
+    blocks = [x[source].reshape(-1, block) for x in padded]
+
+    def one(p):
+        k, t, a, cls = p
+        return jax.lax.cond(jnp.any(_needs_edges(cls)), jax.vmap(_budget),
+                            lambda k, t, a, cls: (jnp.zeros((block, _N_EDGES)), cls),
+                            k, t, a, cls)
+
+    edges, branch = jax.lax.map(one, blocks)
+    place = jnp.zeros(n, order.dtype).at[order].set(jnp.arange(n))
+    return edges.reshape(total, _N_EDGES)[place], branch.reshape(total)[place]
+
+
+def _branches(coarse=False):
+    """Block evaluators (vectorised over a block of points), one per branch (`_budget`): the
+    t = 0 step integral or the hard side (the soft side is added outside, `_sorted_blocks`).
+    ``coarse``: only the largest ρ-panel budget of each kind (same values; see `_coarse`)."""
+    def zero(k, t, b, a, edges):
+        return jnp.zeros_like(t)
+
+    def step(k, t, b, a, edges):
+        return jax.vmap(rule._step_side)(k, a, b - a, edges)
+
+    def hard(n, at_offset):
+        def point(k, t, b, a, edges):
+            return rule._hard_side(k, t, a, b - a, rule._compact(edges, n), at_offset)
+        return jax.vmap(point)
+
+    if coarse:
+        return [zero, step, zero, hard(_BUDGETS_AT_OFFSET[-1], True),
+                hard(_BUDGETS_SHARP[-1], False)]
+    return ([zero, step, zero] + [hard(n, True) for n in _BUDGETS_AT_OFFSET]
+            + [hard(n, False) for n in _BUDGETS_SHARP])
+
+
+def _coarse(branch):
+    """Branch of `_branches(coarse=True)` for a branch of `_branches()`."""
+    return jnp.where(branch >= _FIRST_SHARP, _FIRST_AT_OFFSET + 1,
+                     jnp.minimum(branch, _FIRST_AT_OFFSET))
+
+
+def _soft_block(k, t, b, a):
+    def one(k, t, b, a):
+        return rule._soft_side(k, t, a, b - a, rule._LAMBDA0)
+    return jax.vmap(one)(k, t, b, a)
+
+
+def _sorted_blocks(k, t, b, a, live, block, coarse=False):
+    """δ/s² at 1-D arrays of points, in vectorised blocks that each run one branch.
+
+    Points are grouped by branch (`_reduce`, `_budget`); each group is laid out in whole blocks
+    of `block` slots (the spare slots hold a harmless dummy point), so every point runs its own
+    branch and a block costs what its branch costs. ``coarse``: five branches instead of eleven (the
+    largest ρ-budgets only): less to compile and, under a caller's vmap, to evaluate.
+    """
+    n = k.shape[0]
+    fns = _branches(coarse)
+    groups = len(fns)
+    reduced, cls = jax.vmap(_reduce)(k, t, b, a, live)
+    edges, branch = _budgets_where_needed(reduced[0], reduced[1], reduced[3], cls,
+                                          _BUDGET_BLOCK if n >= 2 * _BUDGET_BLOCK else block)
+    args = (*reduced, edges)
+    if coarse:
+        branch = _coarse(branch)
+    dummy = [jnp.float64(v) for v in (1.0, 1.0, 0.0, 0.0)]              # k, t, b, a
+    dummy.append(_budget(dummy[0], dummy[1], dummy[3], _HARD)[0])
+    args = [jnp.concatenate([x, d[None]]) for x, d in zip(args, dummy)]   # index n: the dummy
+    order = jnp.argsort(branch, stable=True)
+    sorted_branch = branch[order]
+    counts = jnp.zeros(groups, int).at[branch].add(1)
+    slots = -(-counts // block) * block
+    first_sorted = jnp.cumsum(counts) - counts
+    first_slot = jnp.cumsum(slots) - slots
+    slot_sorted = first_slot[sorted_branch] + jnp.arange(n) - first_sorted[sorted_branch]
+    total = -(-(n + groups * (block - 1)) // block) * block      # static bound on the slots
+    source = jnp.full(total, n).at[slot_sorted].set(order)
+    slot_branch = jnp.zeros(total, branch.dtype).at[slot_sorted].set(sorted_branch)
+    blocks = [x[source].reshape((-1, block) + x.shape[1:]) for x in args]
+
+    def one(p):
+        *xs, br = p
+        return jax.lax.switch(jnp.max(br), fns, *xs)
+
+    vals = jax.lax.map(one, (*blocks, slot_branch.reshape(-1, block))).reshape(-1)
+    slot = jnp.zeros(n, slot_sorted.dtype).at[order].set(slot_sorted)
+    # the soft side, at every point at once (one vectorised pass is cheaper than per block)
+    soft = branch >= _SOFT_ONLY
+    k_s, t_s, b_s, a_s = args[0][:n], args[1][:n], args[2][:n], args[3][:n]
+    vals = vals[slot] + jnp.where(soft, _soft_block(k_s, jnp.where(soft, t_s, 1.0), b_s, a_s), 0.0)
+    return jnp.where(jnp.isinf(t), 1.0 + b * b, vals)
+
+
+_BLOCK_CPU, _BLOCK_ACC = 4, 256   # points per vectorised block (CPU caches; accelerator width)
+_BUDGET_BLOCK = 32                # points per block of the ρ-edge pass (its bisection loop)
+# points per compiled call (two shapes per backend): the thread pool's unit on CPU
+_CHUNKS_CPU, _CHUNKS_ACC = (8, 1024), (256, 16384)
+
+
+def chunk_sizes():
+    """(small, large): points per compiled call of concrete inputs on this backend."""
+    return _CHUNKS_CPU if on_cpu() else _CHUNKS_ACC
+
+
+def _block():
+    return _BLOCK_CPU if on_cpu() else _BLOCK_ACC
+
+
+@functools.partial(jax.jit, static_argnums=(5, 6))
+def _sorted_blocks_jit(k, t, b, a, live, block, coarse=False):
+    return _sorted_blocks(k, t, b, a, live, block, coarse)
+
+
+def evaluate(k, t, b, a, live=None):
+    """Broadcast (k, t, b, a) and evaluate δ/s² at every point (0 where ``live`` is False).
+
+    Points are grouped by the branch they need (`_reduce`, `_budget`) and evaluated in vectorised blocks
+    that run only that branch (`_sorted_blocks`). Concrete inputs are cut into chunks of a
+    fixed size (padded with skipped points), spread over a thread pool on CPU
+    (`_parallel.map_blocks`); traced inputs (inside the caller's jit/grad) run as one
+    sorted-block loop with the coarse branches (only the largest ρ-panel budgets: the same
+    numbers to rounding, about 0.7x the speed, a third of the compile time). Under the caller's
+    `vmap` every branch is evaluated (JAX turns a batched switch into a select).
+    """
+    if live is None:
+        live = True
+    args = (k, t, b, a, live)
+    block = _block()
+    if any(isinstance(x, jax.core.Tracer) for x in args):
+        # inside the caller's jit/grad/vmap: the coarse branches (a third of the code to compile
+        # and differentiate; under vmap every branch runs), few points one at a time
+        k, t, b, a, live = jnp.broadcast_arrays(*args)
+        shape = k.shape
+        flat = [x.reshape(-1) for x in (k, t, b, a, live)]
+        n = flat[0].size
+        if n == 0:
+            return jnp.zeros(shape)
+        return _sorted_blocks_jit(*flat, block if n >= 2 * block else 1, True).reshape(shape)
+    # concrete inputs: broadcast, flatten and pad in NumPy (no small programs to compile)
+    k, t, b, a, live = np.broadcast_arrays(*(np.asarray(x) for x in args))
+    shape = k.shape
+    n = k.size
+    if n == 0:
+        return jnp.zeros(shape)
+    small, large = chunk_sizes()
+    size = small if n <= small else large
+    pad = (-n) % size   # padding points are skipped (live = False): they cost nothing
+    flat = [np.concatenate([x.reshape(-1).astype(dtype), np.full(pad, fill, dtype)])
+            for x, fill, dtype in zip((k, t, b, a, live), (1.0, 1.0, 0.0, 0.0, False),
+                                      (np.float64,) * 4 + (bool,))]
+    fn = functools.partial(_sorted_blocks_jit, block=block)
+    return jnp.asarray(np.asarray(map_blocks(fn, flat, size))[:n].reshape(shape))
+
+
