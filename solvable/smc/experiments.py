@@ -32,7 +32,7 @@ from .bellman import bellman_error
 from .bounds import guided_tv_bound, rejection_cost, smc_particle_bound
 from .exact import acceptance_rate, best_of_n_law, guided_tv, rejection_law, target_law, tv_distance
 from .models import Process, product_model
-from .samplers import SMCState, _prepare, multinomial
+from .samplers import _prepare, multinomial, smc_init, smc_scan
 from .values import majority_values, tilted_values
 
 __all__ = [
@@ -105,18 +105,8 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
 def _rb_laws(keys, lp, ch, lv, n_active, cap, resampling):
     active = jnp.arange(cap) < n_active
 
-    def step(state, xs):
-        k, lp_t, ch_t, lv_t, lv_next = xs
-        k_res, k_prop = jax.random.split(k)
-        lw = jnp.where(active, state.log_weights, -jnp.inf)
-        nodes = state.nodes[resampling(k_res, lw, cap, n_active)]
-        child = ch_t[nodes, jax.random.categorical(k_prop, lp_t[nodes])]
-        return SMCState(child, jnp.where(jnp.isnan(lv_next[child] - lv_t[nodes]), -jnp.inf,
-                                         lv_next[child] - lv_t[nodes])), None
-
     def one(k):
-        init = SMCState(jnp.zeros(cap, jnp.int32), jnp.zeros(cap))
-        s, _ = jax.lax.scan(step, init, (jax.random.split(k, lp.shape[0]), lp, ch, lv[:-1], lv[1:]))
+        s, _ = smc_scan(k, lp, ch, lv, smc_init(cap), resampling, n_active)
         w = jax.nn.softmax(jnp.where(active, s.log_weights, -jnp.inf))
         return jax.ops.segment_sum(w, s.nodes, num_segments=lp.shape[1])
 
