@@ -1,4 +1,4 @@
-"""Samplers of π ∝ p r, vectorised over particles and jit-compiled (THEORY §5).
+"""Samplers of π ∝ p r, vectorised over particles and jit-compiled (docs/theory.md §8).
 
 blackjax style: NamedTuple states, pure ``*_init`` / ``*_step`` functions, explicit keys,
 resampling schemes as interchangeable functions ``resample(key, log_weights, n) -> indices``.
