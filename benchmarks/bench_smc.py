@@ -1,4 +1,4 @@
-"""Particles needed to sample π within TV δ against T, measured and bounded (THEORY §5).
+"""Particles needed to sample π within TV δ against T, measured and bounded (docs/theory.md §8).
 
     PYTHONPATH=. python benchmarks/bench_smc.py [--quick]
 

@@ -1,4 +1,4 @@
-"""Bellman error and ratio bound of an approximate value function (THEORY §5).
+"""Bellman error and ratio bound of an approximate value function (docs/theory.md §8).
 
 Zhu & Lu, "On the Power of (Approximate) Reward Models for Inference-Time Scaling: Sequential
 Monte Carlo and Beyond" (arXiv 2602.01381). With the log Bellman residual

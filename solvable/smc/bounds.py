@@ -1,7 +1,7 @@
 """Query and particle bounds of Zhu & Lu, "On the Power of (Approximate) Reward Models for
-Inference-Time Scaling: Sequential Monte Carlo and Beyond" (arXiv 2602.01381), THEORY §5.
+Inference-Time Scaling: Sequential Monte Carlo and Beyond" (arXiv 2602.01381), docs/theory.md §8.
 
-Constants are as reconstructed in THEORY §5 (status "verify"): the tests confirm that the
+Constants are as reconstructed in docs/theory.md §8 (status "verify"): the tests confirm that the
 measured particle counts stay below `smc_particle_bound` on the product family, that the
 guided TV stays below 2tε on random trees, and that the hard instance has Bellman error ε.
 Every function has a ``log=True`` form (natural log), for arguments where the value overflows.
@@ -62,7 +62,7 @@ def lower_bound_bellman(T: int, epsilon: float, *, log: bool = False):
 
 
 def guided_tv_bound(t, epsilon: float, *, sharp: bool = False):
-    """TV(π̃_t, π̂_t) ≤ 2tε for the single guided particle (THEORY §5); ``sharp=True`` gives
+    """TV(π̃_t, π̂_t) ≤ 2tε for the single guided particle (docs/theory.md §8); ``sharp=True`` gives
     the derived 1 − (1+ε)^{−2t} ≤ 2tε (see `exact`)."""
     v.check_nonnegative("t", t)
     _check_eps(epsilon)

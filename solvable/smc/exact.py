@@ -5,12 +5,16 @@ distance between state laws is a lower bound on the TV between path laws).
 
 * π(s_{1:T}) ∝ p(s_{1:T}) r(s_{1:T});  intermediate targets π̃_t(s_{1:t}) ∝ p(s_{1:t}) V_t(s_{1:t}).
 * Guided sampler (one particle, s_t ∝ p(s_t | s_{1:t−1}) V_t(s_{1:t})): its prefix law π̂_t is a
-  forward pass. THEORY §5 [verify]: TV(π̃_t, π̂_t) ≤ 2tε. Derived here: π̂_t/π̃_t is a
+  forward pass. docs/theory.md §8 [verify]: TV(π̃_t, π̂_t) ≤ 2tε. Derived here: π̂_t/π̃_t is a
   normalising constant times Π_{u≤t} V_{u−1}/E_p[V_u | s_{1:u−1}] (each factor in
   (1+ε)^{±1}) and E_p[V_t]/V_0 ∈ (1+ε)^{±t}, so TV ≤ 1 − (1+ε)^{−2t} ≤ 2t log(1+ε) ≤ 2tε;
   V = V* gives π̂_T = π exactly.
 * Best-of-N from p (keep the highest reward, ties uniform): P(out = x) =
   p(x)/p(r = r_x) · [F(r_x)^N − F(r_x^−)^N], F the reward CDF under p.
+* Best-of-N by selection ∝ r (importance resampling: draw N paths from p, return one with
+  probability r_i / Σ_j r_j; the soft best-of-N that samples π as N → ∞): with the Laplace
+  form 1/a = ∫_0^∞ e^{−ua} du, P(out = x) = N p(x) r(x) ∫_0^∞ e^{−u r(x)} φ(u)^{N−1} du,
+  φ(u) = E_p e^{−u r} (one-dimensional quadrature; exact to ~1e-10).
 * Rejection from p with N proposals (accept x with probability r(x)/max r, return the last
   proposal if none is accepted): law = (1 − m^N) π + m^{N−1} p (1 − r/max r), m = 1 − a,
   a = E_p[r]/max r; so TV(law, π) ≤ m^N.
@@ -37,6 +41,7 @@ __all__ = [
     "acceptance_rate",
     "best_of_n_law",
     "rejection_law",
+    "importance_resampling_law",
 ]
 
 
@@ -83,7 +88,7 @@ def guided_law(model: Process, values=None):
 
 
 def guided_tv(model: Process, values=None) -> np.ndarray:
-    """TV(π̃_t, π̂_t) for t = 0..T; compare with 2tε (THEORY §5) and 1 − (1+ε)^{−2t} [derived]."""
+    """TV(π̃_t, π̂_t) for t = 0..T; compare with 2tε (docs/theory.md §8) and 1 − (1+ε)^{−2t} [derived]."""
     a, b = intermediate_targets(model, values), guided_law(model, values)
     return np.array([tv_distance(x, y) for x, y in zip(a, b)])
 
@@ -119,3 +124,68 @@ def rejection_law(model: Process, n: int) -> np.ndarray:
     p, lr, reach = _terminal(model)
     rejected = p * -np.expm1(np.where(reach, lr - lr[reach].max(), -np.inf))
     return (1.0 - m**n) * target_law(model) + m ** (n - 1) * rejected
+
+
+def importance_resampling_law(model: Process, n: int, *, grid: int = 20001) -> np.ndarray:
+    """Exact law of best-of-N by selection ∝ r: P(x) = N p(x) r(x) ∫_0^∞ e^{−u r(x)} φ(u)^{N−1} du.
+
+    Draw N paths from p and return path i with probability r_i / Σ_j r_j (uniformly if every
+    reward is 0). As N → ∞ the law tends to π with TV = O(χ²(π‖p)/N).
+
+    Parameters
+    ----------
+    model : Process
+        Any process (for Markov models the law is over terminal states, which is the law of
+        the statistic when r depends on the path through the state only).
+    n : int
+        Number of draws N ≥ 1.
+    grid : int
+        Points of the trapezoid rule in s = log u (the integrand is smooth in s and decays
+        doubly exponentially at both ends, so the rule converges geometrically).
+
+    Returns
+    -------
+    numpy.ndarray
+        The law on the terminal nodes (sums to 1 within ~1e-10).
+
+    Notes
+    -----
+    docs/theory.md §8. With rewards scaled to max 1, u = e^s runs over
+    s ∈ [log(1e-3/N) − 30, log(60/r_min) + 5]; zero rewards get p(x) p_0^{N−1} (all N draws
+    worthless), and φ(∞) = p_0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> [round(float(x), 6) for x in importance_resampling_law(m, 2)]  # brute force: 5/16, 11/16
+    [0.3125, 0.6875]
+    """
+    v.check_integer_at_least("n", n, 1)
+    v.check_integer_at_least("grid", grid, 101)
+    p, lr, reach = _terminal(model)
+    top = lr[reach].max()
+    rhat = np.where(reach, np.exp(lr - top), 0.0)
+    pos = rhat > 0
+    p0 = float(p[~pos].sum())
+    rmin = rhat[pos & reach].min()
+    s = np.linspace(np.log(1e-3 / n) - 30.0, np.log(60.0 / rmin) + 5.0, grid)
+    u = np.exp(s)
+    live = p > 0
+    # log φ(u) = logsumexp_j(log p_j − u r_j), in blocks of grid points
+    logp = np.log(p[live])
+    lphi = np.empty(grid)
+    for i in range(0, grid, 2048):  # blocks bound the (grid × states) temporary
+        blk = logp[None, :] - u[i:i + 2048, None] * rhat[live][None, :]
+        m = blk.max(1, keepdims=True)
+        lphi[i:i + 2048] = (m + np.log(np.exp(blk - m).sum(1, keepdims=True)))[:, 0]
+    out = np.where(pos, 0.0, p * p0 ** (n - 1))
+    ds = s[1] - s[0]
+    wts = np.full(grid, ds)
+    wts[[0, -1]] = ds / 2
+    for i in np.flatnonzero(pos & live):  # one quadrature per rewarded node (≤ a few 1e3)
+        log_f = s - u * rhat[i] + (n - 1) * lphi
+        mx = log_f.max()
+        out[i] = n * p[i] * rhat[i] * np.exp(mx) * np.sum(wts * np.exp(log_f - mx))
+    return out

@@ -1,4 +1,4 @@
-"""Measured cost of sampling π against the bounds of THEORY §5 (reusable by figures).
+"""Measured cost of sampling π against the bounds of docs/theory.md §8 (reusable by figures).
 
 * `smc_tv`: TV(E[law of the SMC output], π) estimated from ``n_runs`` vmapped runs. Each run
   contributes its whole weighted final population Σ_i W_i δ_{x_i} (whose expectation is the
@@ -20,6 +20,7 @@ seconds.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import NamedTuple
 
@@ -30,9 +31,10 @@ import numpy as np
 from .. import _validate as v
 from .bellman import bellman_error
 from .bounds import guided_tv_bound, rejection_cost, smc_particle_bound
-from .exact import acceptance_rate, best_of_n_law, guided_tv, rejection_law, target_law, tv_distance
+from .exact import (acceptance_rate, best_of_n_law, guided_tv, importance_resampling_law,
+                    rejection_law, target_law, tv_distance)
 from .models import Process, product_model
-from .samplers import SMCState, _prepare, multinomial
+from .samplers import _prepare, multinomial, smc_init, smc_scan
 from .values import majority_values, tilted_values
 
 __all__ = [
@@ -43,6 +45,9 @@ __all__ = [
     "scaling_table",
     "growth_rates",
     "GrowthFit",
+    "SlopeFit",
+    "slope_fit",
+    "scaling_curves",
     "VALUE_FAMILIES",
     "format_table",
     "bias_decay",
@@ -57,12 +62,9 @@ class TVEstimate(NamedTuple):
 
 
 def _particle_cap(n: int) -> int:
-    """Compiled particle count for n active particles: 16, 256, then the power of 2 ≥ n
-    (few compilations for small N, little wasted work for large N)."""
-    for cap in (16, 256):
-        if n <= cap:
-            return cap
-    return 1 << (n - 1).bit_length()
+    """Compiled particle count for n active particles: the power of 2 ≥ max(n, 16) (at most
+    2× wasted work; one compilation per power of 2)."""
+    return 1 << (max(n, 16) - 1).bit_length()
 
 
 def _round_up(x: int, step: int = 16) -> int:
@@ -105,18 +107,8 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
 def _rb_laws(keys, lp, ch, lv, n_active, cap, resampling):
     active = jnp.arange(cap) < n_active
 
-    def step(state, xs):
-        k, lp_t, ch_t, lv_t, lv_next = xs
-        k_res, k_prop = jax.random.split(k)
-        lw = jnp.where(active, state.log_weights, -jnp.inf)
-        nodes = state.nodes[resampling(k_res, lw, cap, n_active)]
-        child = ch_t[nodes, jax.random.categorical(k_prop, lp_t[nodes])]
-        return SMCState(child, jnp.where(jnp.isnan(lv_next[child] - lv_t[nodes]), -jnp.inf,
-                                         lv_next[child] - lv_t[nodes])), None
-
     def one(k):
-        init = SMCState(jnp.zeros(cap, jnp.int32), jnp.zeros(cap))
-        s, _ = jax.lax.scan(step, init, (jax.random.split(k, lp.shape[0]), lp, ch, lv[:-1], lv[1:]))
+        s, _ = smc_scan(k, lp, ch, lv, smc_init(cap), resampling, n_active)
         w = jax.nn.softmax(jnp.where(active, s.log_weights, -jnp.inf))
         return jax.ops.segment_sum(w, s.nodes, num_segments=lp.shape[1])
 
@@ -146,41 +138,95 @@ class ParticleCount(NamedTuple):
 
 def particles_to_reach_tv(key, model: Process, values=None, tv: float = 0.1, *,
                           method: str = "smc", n_runs: int = 2000, n_max: int = 4096,
-                          resampling=multinomial, refine: int = 0) -> ParticleCount:
-    """Smallest N ∈ {1, 2, 4, …, n_max} whose output law is within ``tv`` of π, then
-    ``refine`` bisection steps (geometric midpoints, integers) between N/2 and N.
+                          resampling=multinomial, refine: int = 0,
+                          particle_budget: int | None = None, n_start: int = 1) -> ParticleCount:
+    """Smallest N on the doubling grid n_start·2^j (≤ n_max) whose output law is within ``tv``
+    of π, then ``refine`` bisection steps (geometric midpoints, integers) below it.
 
-    ``method``: "smc" (estimated, common key for every N), "rejection" and "best_of_n"
-    (exact laws of `exact`)."""
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (the same key for every N: common random numbers along the search).
+    model : Process
+        The process; for Markov models the TV is between laws of the terminal state.
+    values : Values or None
+        Approximate values for SMC (default: the model's).
+    tv : float
+        Target δ_TV in (0, 1).
+    method : {"smc", "rejection", "best_of_n", "importance"}
+        "smc" (estimated, with standard error), "rejection", "best_of_n" (argmax r) and
+        "importance" (best-of-N by selection ∝ r) (exact laws of `exact`).
+    n_runs : int
+        Independent SMC runs per estimate (the minimum when ``particle_budget`` is given).
+    n_max : int
+        Largest N tried; ``inf`` is returned beyond it.
+    resampling : callable
+        SMC resampling scheme.
+    refine : int
+        Bisection steps between the last failing and the first passing N.
+    particle_budget : int, optional
+        Runs per estimate = max(n_runs, particle_budget // cap), cap the compiled particle
+        count (so the TV noise floor stays roughly constant as N grows).
+    n_start : int
+        First N tried; if it already passes, N is halved until it fails (or reaches 1).
+
+    Returns
+    -------
+    ParticleCount
+        N (float; inf if none ≤ n_max passes), the TV at N and its standard error (0 for
+        exact laws).
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import product_model
+    >>> m = product_model(6, 3.0, normalized=True)
+    >>> particles_to_reach_tv(jax.random.key(0), m, None, 0.1, method="rejection", refine=8).n
+    19.0
+    """
     v.check_finite("tv", tv)
     if not 0 < tv < 1:
         raise ValueError(f"tv must be in (0, 1), got {tv!r}")
     v.check_integer_at_least("n_max", n_max, 1)
     v.check_integer_at_least("refine", refine, 0)
-    methods = ("smc", "rejection", "best_of_n")
+    v.check_integer_at_least("n_start", n_start, 1)
+    if particle_budget is not None:
+        v.check_integer_at_least("particle_budget", particle_budget, 1)
+    methods = ("smc", "rejection", "best_of_n", "importance")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
     pi = target_law(model)
+    laws = {"rejection": rejection_law, "best_of_n": best_of_n_law,
+            "importance": importance_resampling_law}
 
     def measure(n):
         if method == "smc":
-            return smc_tv(key, model, values, n, n_runs, resampling)
-        law = (rejection_law if method == "rejection" else best_of_n_law)(model, n)
-        return TVEstimate(tv_distance(law, pi), 0.0, 0.0)
+            runs = n_runs if particle_budget is None else max(
+                n_runs, particle_budget // _particle_cap(n))
+            return smc_tv(key, model, values, n, runs, resampling)
+        return TVEstimate(tv_distance(laws[method](model, n), pi), 0.0, 0.0)
 
-    n, est = 1, None
-    while n <= n_max:
-        est = measure(n)
-        if est.tv <= tv:
-            break
-        n *= 2
+    n = min(n_start, n_max)
+    est = measure(n)
+    if est.tv <= tv:  # walk down to the first failing N
+        while n > 1:
+            lower = measure(n // 2)
+            if lower.tv > tv:
+                break
+            n, est = n // 2, lower
+        if n == 1:
+            return ParticleCount(1.0, est.tv, est.stderr)
     else:
-        return ParticleCount(float("inf"), est.tv, est.stderr)
+        while est.tv > tv:
+            if 2 * n > n_max:
+                return ParticleCount(float("inf"), est.tv, est.stderr)
+            n *= 2
+            est = measure(n)
     lo, hi, best = n // 2, n, est  # TV(lo) > tv ≥ TV(hi)
     for _ in range(refine):
-        mid = int(round(np.sqrt(max(lo, 1) * hi)))
-        if not lo < mid < hi:
+        if hi - lo <= 1:
             break
+        mid = min(max(math.isqrt(max(lo, 1) * hi), lo + 1), hi - 1)
         got = measure(mid)
         if got.tv <= tv:
             hi, best = mid, got
@@ -241,8 +287,27 @@ class GrowthFit(NamedTuple):
 
 
 def growth_rates(rows: list[dict], column: str) -> GrowthFit:
-    """Fit log N = a + b T and log N = a' + d log T over the finite entries of ``column``:
-    b ≈ log(1+ε) per step signals exponential growth, a bounded d polynomial growth."""
+    """Fit log N = a + b T and log N = a' + d log T over the finite entries of ``column``.
+
+    Parameters
+    ----------
+    rows : list of dict
+        `scaling_table` rows (each with "T" and ``column``).
+    column : str
+        Column of particle counts N.
+
+    Returns
+    -------
+    GrowthFit
+        b ≈ log(1+ε) per step signals exponential growth, a bounded d polynomial growth (see
+        `slope_fit` for standard errors).
+
+    Examples
+    --------
+    >>> rows = [{"T": t, "N": 2.0**t} for t in (2, 4, 8)]
+    >>> round(growth_rates(rows, "N").exp_rate, 4)
+    0.6931
+    """
     T = np.array([row["T"] for row in rows], float)
     n = np.array([row[column] for row in rows], float)
     ok = np.isfinite(n)
@@ -250,6 +315,163 @@ def growth_rates(rows: list[dict], column: str) -> GrowthFit:
         raise ValueError(f"need at least two finite values of {column!r}, got {n}")
     lT, ln = T[ok], np.log(n[ok])
     return GrowthFit(float(np.polyfit(lT, ln, 1)[0]), float(np.polyfit(np.log(lT), ln, 1)[0]))
+
+
+class SlopeFit(NamedTuple):
+    """Least-squares slope with its regression standard error and 95% t interval."""
+
+    slope: float
+    stderr: float  # sqrt(residual variance / Σ (x − x̄)²), n − 2 degrees of freedom
+    ci_low: float
+    ci_high: float
+    n_points: int
+
+
+def slope_fit(x, y) -> SlopeFit:
+    """OLS slope of y on x over the finite pairs, with standard error and 95% CI.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Abscissae and ordinates (pairs with a non-finite y are dropped).
+
+    Returns
+    -------
+    SlopeFit
+        slope, its regression standard error, the 95% Student-t interval (n − 2 dof; NaN
+        stderr and an infinite interval for 2 points) and the number of points used.
+
+    Examples
+    --------
+    >>> f = slope_fit([1, 2, 3, 4], [0.1, 1.0, 2.1, 2.9])
+    >>> round(f.slope, 3), round(f.stderr, 3)
+    (0.95, 0.05)
+    """
+    from scipy import stats
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 2:
+        raise ValueError(f"need at least two finite points, got {len(x)}")
+    xc = x - x.mean()
+    b = float(xc @ (y - y.mean()) / (xc @ xc))
+    if len(x) == 2:
+        return SlopeFit(b, float("nan"), -np.inf, np.inf, 2)
+    resid = y - y.mean() - b * xc
+    se = float(np.sqrt(resid @ resid / (len(x) - 2) / (xc @ xc)))
+    q = float(stats.t.ppf(0.975, len(x) - 2))
+    return SlopeFit(b, se, b - q * se, b + q * se, len(x))
+
+
+def scaling_curves(key, Ts=(8, 16, 32, 64), *, r: float = 3.0, c: float = 1.0,
+                   epsilon: float = 0.25, tv: float = 0.1, particle_budget: int = 2**15,
+                   min_runs: int = 64, n_max: int = 2**14, refine: int = 3,
+                   exact_n_max: int = 2**62, progress: bool = False) -> dict:
+    """Particles needed for TV(E[law of the output], π) ≤ ``tv`` against T, at scale.
+
+    Product model (T binary uniform steps, reward r^{#ones}); the TV is between laws of the
+    sufficient statistic k = #ones (a (T+1)-state Markov model), so T = 256 costs no more than
+    a few hundred states. Methods:
+
+    * ``poly``: SMC with `values.majority_values` at ε = c/T (estimated: ``particle_budget``
+      particles per estimate, at least ``min_runs`` runs; stderr reported);
+    * ``const``: the same at constant ε (errors compounding along π-typical paths); once N
+      exceeds ``n_max`` at some T, larger T are not tried (N = inf);
+    * ``importance``: best-of-N by selection ∝ r; ``rejection``: rejection from p (exact
+      laws, N up to ``exact_n_max``); ``best_of_n``: argmax r never samples π: its TV at
+      N = ``n_max`` is reported.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (common random numbers across N).
+    Ts : sequence of int
+        Increasing T grid.
+    r, c, epsilon, tv : float
+        Reward base, c of ε = c/T, constant ε and target TV.
+    particle_budget, min_runs, n_max, refine : int
+        Monte Carlo size and search knobs of `particles_to_reach_tv`.
+    exact_n_max : int
+        Largest N for the exact-law methods.
+    progress : bool
+        Show a tqdm bar over T.
+
+    Returns
+    -------
+    dict
+        Arrays over T: ``T``, ``N_<m>`` (m in poly, const, importance, rejection),
+        ``tv_<m>``, ``se_<m>`` (SMC), ``eps_<m>``, ``L_<m>``, ``bound_<m>`` (the sufficient
+        N of docs/theory.md §8 at the measured ε, L; rejection's ⌈log δ/log(1−a)⌉),
+        ``tv_best_of_n``; and ``fits``: `SlopeFit` of log N on T (``rate_<m>``) and on log T
+        (``degree_<m>``).
+
+    Notes
+    -----
+    docs/theory.md §8. The TV of the statistic equals the path TV for π, rejection and
+    best-of-N (their laws are uniform given k) and is a lower bound for SMC with
+    `majority_values`, whose weights depend on the order of the tokens (tests/smc measure
+    the gap by enumerating every particle history at T ≤ 4).
+
+    Examples
+    --------
+    >>> import jax
+    >>> out = scaling_curves(jax.random.key(0), (4, 8), particle_budget=2**10, n_max=64,
+    ...                      refine=0)
+    >>> out["N_rejection"].tolist()
+    [15.0, 53.0]
+    """
+    Ts = [int(t) for t in Ts]
+    for t in Ts:
+        v.check_integer_at_least("T", t, 1)
+    if any(b <= a for a, b in zip(Ts, Ts[1:])):
+        raise ValueError(f"Ts must be increasing, got {Ts}")
+    cols: dict = {"T": np.asarray(Ts, float)}
+    names = ("poly", "const", "importance", "rejection")
+
+    def put(name, T_index, **vals):
+        for k_, val in vals.items():
+            cols.setdefault(f"{k_}_{name}", np.full(len(Ts), np.nan))[T_index] = val
+
+    tv_best = np.zeros(len(Ts))
+    prev = {"poly": 1, "const": 1, "importance": 1, "rejection": 1}
+    loop = range(len(Ts))
+    if progress:
+        from tqdm.auto import tqdm
+        loop = tqdm(loop, desc="scaling T")
+    for i in loop:  # loop over the T grid
+        T = Ts[i]
+        model = product_model(T, r, normalized=True)
+        for name, eps in (("poly", c / T), ("const", epsilon)):
+            vals = majority_values(model, eps)
+            be = bellman_error(model, vals)
+            put(name, i, eps=be.epsilon, L=be.ratio_bound,
+                bound=smc_particle_bound(T, be.epsilon, be.ratio_bound, tv))
+            if not np.isfinite(prev[name]):
+                put(name, i, N=np.inf, tv=np.nan, se=np.nan)
+                continue
+            got = particles_to_reach_tv(key, model, vals, tv, n_runs=min_runs, n_max=n_max,
+                                        refine=refine, particle_budget=particle_budget,
+                                        n_start=int(prev[name]))
+            put(name, i, N=got.n, tv=got.tv, se=got.stderr)
+            prev[name] = got.n
+        for name in ("importance", "rejection"):
+            got = particles_to_reach_tv(key, model, None, tv, method=name, n_max=exact_n_max,
+                                        refine=64, n_start=int(min(prev[name], exact_n_max)))
+            put(name, i, N=got.n, tv=got.tv, se=0.0)
+            prev[name] = got.n if np.isfinite(got.n) else exact_n_max
+        put("rejection", i, bound=rejection_cost(acceptance_rate(model), tv))
+        tv_best[i] = tv_distance(best_of_n_law(model, n_max), target_law(model))
+    cols["tv_best_of_n"] = tv_best
+    T_arr = cols["T"]
+    fits = {}
+    for name in names:
+        logn = np.log(cols[f"N_{name}"])
+        if np.isfinite(logn).sum() >= 2:
+            fits[f"rate_{name}"] = slope_fit(T_arr, logn)
+            fits[f"degree_{name}"] = slope_fit(np.log(T_arr), logn)
+    cols["fits"] = fits
+    return cols
 
 
 def format_table(rows: list[dict], columns=None) -> str:

@@ -1,4 +1,4 @@
-"""Finite reasoning processes (THEORY §5): base model p(s_t | s_{1:t-1}) and terminal reward r ≥ 0.
+"""Finite reasoning processes (docs/theory.md §8): base model p(s_t | s_{1:t-1}) and terminal reward r ≥ 0.
 
 A `Process` is a layered graph of T levels. Level t (t = 0..T) has n_t nodes; node i of level
 t < T has B outgoing tokens with log-probabilities ``log_probs[t][i, b]`` leading to node
@@ -42,7 +42,7 @@ class Values(NamedTuple):
     """An (approximate) value function V_t, t = 0..T, as per-level log V_t.
 
     ``log[t]`` has one entry per node of level t (a tuple of arrays for trees, one (T+1, S)
-    array for Markov models); ``log[T]`` is log r (THEORY §5: V_T = r).
+    array for Markov models); ``log[T]`` is log r (docs/theory.md §8: V_T = r).
     """
 
     log: tuple | jax.Array
@@ -175,7 +175,7 @@ def random_tree(key, T: int, B: int = 2, *, spread: float = 1.0,
 
 
 def product_model(T: int, r: float, *, normalized: bool = False) -> Process:
-    """THEORY §5 worked example: binary uniform base model, reward r^{#ones(s_{1:T})}.
+    """docs/theory.md §8 worked example: binary uniform base model, reward r^{#ones(s_{1:T})}.
 
     Markov over the state k = #ones so far (S = T+1). Attached values:
 
@@ -197,7 +197,7 @@ def product_model(T: int, r: float, *, normalized: bool = False) -> Process:
 
 
 def hard_instance(key, T: int, epsilon: float, B: int = 2) -> Process:
-    """Hidden-prefix instance of the lower bound (THEORY §5, constants [verify]).
+    """Hidden-prefix instance of the lower bound (docs/theory.md §8, constants [verify]).
 
     A hidden prefix h of length m = ⌊2T/3⌋ over B uniform tokens; r = (1+ε)^{T−m} on paths
     starting with h and 1 elsewhere. The attached value is flat (V_t = 1) for t ≤ m, so no query

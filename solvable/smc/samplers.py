@@ -1,4 +1,4 @@
-"""Samplers of π ∝ p r, vectorised over particles and jit-compiled (THEORY §5).
+"""Samplers of π ∝ p r, vectorised over particles and jit-compiled (docs/theory.md §8).
 
 blackjax style: NamedTuple states, pure ``*_init`` / ``*_step`` functions, explicit keys,
 resampling schemes as interchangeable functions ``resample(key, log_weights, n) -> indices``.
@@ -39,7 +39,9 @@ __all__ = [
     "multinomial",
     "systematic",
     "SMCState",
+    "SMCInfo",
     "smc_init",
+    "smc_scan",
     "smc_step",
     "smc_run",
     "smc_sample",
@@ -92,33 +94,177 @@ def _no_nan(x):
 
 # ---------------------------------------------------------------- SMC
 class SMCState(NamedTuple):
+    """Particle population of SMC: node index and last log-weight of each particle."""
+
     nodes: jax.Array  # (N,) node index of each particle at the current level
     log_weights: jax.Array  # (N,) log G_t of the last step
 
 
+class SMCInfo(NamedTuple):
+    """What one SMC step did: parents, effective sample size, normalising-constant increment."""
+
+    ancestors: jax.Array  # (N,) index (into the previous population) of each particle's parent
+    ess: jax.Array  # effective sample size 1 / Σ_i W_i² of the new weights (active particles)
+    log_increment: jax.Array  # log (1/N) Σ_i G_t^i: log Ẑ = Σ_t log_increment
+
+
 def smc_init(n_particles: int) -> SMCState:
-    """N particles at the root with equal weights."""
+    """N particles at the root with equal weights.
+
+    Parameters
+    ----------
+    n_particles : int
+        Number of particles N.
+
+    Returns
+    -------
+    SMCState
+        Nodes all 0 (the root) and log-weights all 0.
+
+    Examples
+    --------
+    >>> smc_init(3).nodes.tolist()
+    [0, 0, 0]
+    """
     return SMCState(jnp.zeros(n_particles, jnp.int32), jnp.zeros(n_particles))
 
 
-def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multinomial) -> SMCState:
-    """Resample by the previous weights, propagate with p, weight G = V_{t+1}(child)/V_t(parent)."""
+def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multinomial,
+             n_active=None) -> tuple[SMCState, SMCInfo]:
+    """One Feynman-Kac SMC step: resample by the previous weights, propagate with p, reweight
+    by G_{t+1} = V_{t+1}(child) / V_t(parent).
+
+    The one SMC step of the package (blackjax style: pure, explicit key, ``(state, info)``);
+    `smc_run`, `smc_sample` and the bucketed driver of `experiments` all scan it.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (split into a resampling and a propagation key).
+    state : SMCState
+        Current population (N particles).
+    lp_t, ch_t : jax.Array
+        (S, B) log p(b | node) and child node of level t (stacked layout of `_levels.stacked`).
+    lv_t, lv_next : jax.Array
+        (S,) log V_t and log V_{t+1} on the nodes of levels t and t+1.
+    resampling : callable
+        ``resample(key, log_weights, n, n_active) -> (n,) ancestor indices`` (`multinomial`,
+        `systematic`).
+    n_active : int or traced int, optional
+        Only the first ``n_active`` ≤ N particles take part (the rest get weight 0); lets one
+        compiled size serve every smaller N.
+
+    Returns
+    -------
+    state : SMCState
+        The new population with log G_{t+1}.
+    info : SMCInfo
+        Ancestors, ESS and log (1/N) Σ G_{t+1} (whose product over t is the unbiased estimate
+        Ẑ of E_p[r]/V_0 when resampling is unbiased).
+
+    Notes
+    -----
+    docs/theory.md §8. With V = V* every weight is constant across particles at each level,
+    so Ẑ = V*_0/V_0 = 1 exactly and the ESS is N.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import product_model
+    >>> from solvable.smc._levels import stacked
+    >>> m = product_model(4, 3.0, normalized=True)
+    >>> lp, ch, lv = stacked(m, m.values)
+    >>> s, info = smc_step(jax.random.key(0), smc_init(8), lp[0], ch[0], lv[0], lv[1])
+    >>> round(float(info.ess), 3) <= 8.0, info.ancestors.shape
+    (True, (8,))
+    """
     k_res, k_prop = jax.random.split(key)
-    nodes = state.nodes[resampling(k_res, state.log_weights, state.nodes.shape[0])]
+    n = state.nodes.shape[0]
+    lw = state.log_weights
+    if n_active is not None:
+        active = jnp.arange(n) < n_active
+        lw = jnp.where(active, lw, -jnp.inf)
+    ancestors = resampling(k_res, lw, n, n_active)
+    nodes = state.nodes[ancestors]
     child = _propagate(k_prop, nodes, lp_t, ch_t)
-    return SMCState(child, _no_nan(lv_next[child] - lv_t[nodes]))
+    new = _no_nan(lv_next[child] - lv_t[nodes])
+    used = new if n_active is None else jnp.where(active, new, -jnp.inf)
+    m = n if n_active is None else n_active
+    total = jax.scipy.special.logsumexp(used)
+    w = jnp.exp(used - total)
+    info = SMCInfo(ancestors, 1.0 / jnp.sum(w**2), total - jnp.log(m))
+    return SMCState(child, new), info
+
+
+def smc_scan(key, lp, ch, lv, state: SMCState, resampling=multinomial, n_active=None):
+    """T steps of `smc_step` in one `lax.scan` (not jitted: jit its caller).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (split into one key per level).
+    lp, ch, lv : jax.Array
+        Stacked log-probs (T, S, B), children (T, S, B) and log-values (T+1, S).
+    state : SMCState
+        Initial population (`smc_init`).
+    resampling, n_active
+        As in `smc_step`.
+
+    Returns
+    -------
+    state : SMCState
+        Final weighted population.
+    info : SMCInfo
+        Per-level infos stacked along a leading axis of length T.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import product_model
+    >>> from solvable.smc._levels import stacked
+    >>> m = product_model(4, 3.0, normalized=True)
+    >>> s, info = smc_scan(jax.random.key(0), *stacked(m, m.values), smc_init(8))
+    >>> round(float(info.log_increment.sum()), 6)  # V = V*: Ẑ = V*_0/V_0 = 1
+    0.0
+    """
+    def body(st, xs):
+        k, lp_t, ch_t, lv_t, lv_next = xs
+        return smc_step(k, st, lp_t, ch_t, lv_t, lv_next, resampling, n_active)
+
+    keys = jax.random.split(key, lp.shape[0])
+    return jax.lax.scan(body, state, (keys, lp, ch, lv[:-1], lv[1:]))
 
 
 @partial(jax.jit, static_argnums=(4, 5))
 def smc_run(key, lp, ch, lv, n_particles: int, resampling=multinomial) -> SMCState:
-    """T SMC steps on stacked arrays; returns the final weighted population."""
-    def body(state, xs):
-        k, lp_t, ch_t, lv_t, lv_next = xs
-        return smc_step(k, state, lp_t, ch_t, lv_t, lv_next, resampling), None
+    """T SMC steps on stacked arrays; returns the final weighted population.
 
-    keys = jax.random.split(key, lp.shape[0])
-    state, _ = jax.lax.scan(body, smc_init(n_particles), (keys, lp, ch, lv[:-1], lv[1:]))
-    return state
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    lp, ch, lv : jax.Array
+        Stacked log-probs, children and log-values (`_levels.stacked`).
+    n_particles : int
+        N (static).
+    resampling : callable
+        Resampling scheme (static).
+
+    Returns
+    -------
+    SMCState
+        Final nodes and log-weights.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import product_model
+    >>> from solvable.smc._levels import stacked
+    >>> m = product_model(4, 3.0, normalized=True)
+    >>> smc_run(jax.random.key(0), *stacked(m, m.values), 8).nodes.shape
+    (8,)
+    """
+    return smc_scan(key, lp, ch, lv, smc_init(n_particles), resampling)[0]
 
 
 def _pick(key, state):

@@ -1,4 +1,4 @@
-"""Exact and approximate value functions (THEORY §5).
+"""Exact and approximate value functions (docs/theory.md §8).
 
 * `exact_values`: V*_t = E_p[r | s_{1:t}] by the backward recursion V*_t = E_p[V*_{t+1} | s_{1:t}].
 * `perturbed_values`: V*_t · (1+η)^{u_t}, u_t ∈ [−1, 1] per node (random, alternating,

@@ -42,7 +42,7 @@ def test_guided_tv_below_2t_epsilon(seed, T, eta, kind):
 
 
 def test_guided_exact_on_unnormalised_product():
-    """ε = (r−1)/2 is large, yet s_t ∝ p·r^{s_t} is exactly Bern(r/(1+r)) (THEORY's remark)."""
+    """ε = (r−1)/2 is large, yet s_t ∝ p·r^{s_t} is exactly Bern(r/(1+r)) (docs/theory.md §8)."""
     m = smc.product_model(8, 3.0)
     assert smc.bellman_error(m).epsilon == pytest.approx(1.0)
     assert smc.tv_distance(smc.guided_law(m)[-1], smc.target_law(m)) < 1e-12
