@@ -239,7 +239,7 @@ def _pass_rate(b, eta):
 
 _soft_vec = jax.jit(jax.vmap(_softmax_point))
 _step_vec = jax.jit(jax.vmap(_best_of_k_point))
-_CHUNK = 64
+_CHUNK = 16
 
 
 def _chunked(fn, args):
