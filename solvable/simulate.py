@@ -512,7 +512,8 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
              n_test: int, trials: int = 1, seed: int = 0, predictive: str = "posterior",
              method: str = "sampling", chunk_size: int = 65536, sample_dtype: str = "float64",
              teacher_draw: str = "sphere", progress: bool = False,
-             compute_theory: bool = True) -> SimulationResult:
+             compute_theory: bool = True, metric: str = "error", tolerance=None,
+             rule: str = "softmax") -> SimulationResult:
     """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (THEORY §3).
 
     Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
@@ -538,7 +539,19 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     teacher_draw : ``"sphere"`` or ``"gaussian"`` when the problem has no teacher weights.
     progress : show a tqdm progress bar over blocks.
     compute_theory : also evaluate the DE (`generalization_error`).
+    metric : ``"error"`` (the squared error δ, above) or ``"accuracy"``: answers graded correct
+        iff |y − μ_T| < ``tolerance`` and aggregated by ``rule`` (``"softmax"``, ``"majority"``,
+        ``"weighted_vote"``); returns `solvable._simulate_answers.AccuracySimulation`
+        (docs/theory.md §6).
     """
+    if metric == "accuracy":
+        from ._simulate_answers import simulate_accuracy
+        return simulate_accuracy(problem, reward, ks, temperature, tolerance=tolerance,
+                                 rule=rule, n_test=n_test, trials=trials, seed=seed,
+                                 predictive=predictive, teacher_draw=teacher_draw,
+                                 chunk_size=min(chunk_size, 4096), compute_theory=compute_theory,
+                                 progress=progress)
+    _check_choice("metric", metric, ("error", "accuracy"))
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         check_integer_at_least("k_max", ks, 1)
         ks = tuple(range(1, int(ks) + 1))
