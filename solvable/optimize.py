@@ -443,3 +443,121 @@ def optimal_knob_averaged(problem, k, temperature, *, c_range=None):
     lo, hi = _knob_range(c_range, temperature / (2.0 * s2))
     x, f = _solve_averaged(law, _MODE_C, k, temperature, lo, hi, **_SEARCH_AVG)
     return Optimum(x, s2 * f, _where_boundary(x, lo, hi))
+
+
+# --- discrete answers: best k and best temperature for the accuracy (docs/theory.md §6) -------
+
+class AccuracyOptimum(NamedTuple):
+    """Result of an accuracy search: ``argmax`` (k or T), ``value`` (the accuracy there),
+    ``boundary`` ∈ {−1, 0, +1} (as `Optimum`) and ``stderr`` (Monte Carlo error of the weighted
+    vote's value; 0 for exact rules)."""
+
+    argmax: float
+    value: float
+    boundary: int
+    stderr: float = 0.0
+
+
+def _accuracy_callback(fn):
+    """A traceable scalar function that evaluates the concrete `fn(x) -> float` on the host
+    (the accuracy kernels pick their branch per point from concrete values)."""
+    def traced(x):
+        return jax.pure_callback(lambda v: np.float64(fn(float(v))),
+                                 jax.ShapeDtypeStruct((), jnp.float64), x)
+    return traced
+
+
+def _accuracy_point(temperature, mean, std, teacher, reward, tolerance, rule):
+    from .answers import _normalised
+    _, t, b, a, eta = _normalised(1, temperature, mean, std, teacher, reward, tolerance, rule)
+    return float(t), float(b), float(a), float(eta)
+
+
+def optimal_k_accuracy(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0, tolerance,
+                       rule="softmax", k_max=None):
+    """k maximising the pointwise accuracy of `solvable.selection_accuracy` (scalars).
+
+    ``"softmax"`` (T = 0 is best-of-k): real k ∈ [1, k_max] (default 1e6) by `minimize_scalar`
+    on −acc over log k; ``"majority"``: every integer k ≤ k_max (default 200) is evaluated
+    exactly (the plurality vote is not unimodal in k: even k lose ties). The weighted vote's
+    optimum over k is the end of the range in the cases checked (it is a consistent estimator
+    of the tilted mode); use `optimal_temperature_accuracy` for it.
+
+    Returns
+    -------
+    AccuracyOptimum
+        ``boundary`` = +1 when the best k is the upper end (accuracy still rising: k* = ∞ in
+        the limit), −1 at k = 1.
+
+    Examples
+    --------
+    >>> opt = optimal_k_accuracy(1.0, mean=0.3, reward=-0.6, tolerance=0.5)
+    >>> round(opt.argmax), round(opt.value, 4), opt.boundary
+    (70, 0.5526, 0)
+    """
+    from .answers import accuracy_normalized, bin_probabilities, majority_accuracy
+    if rule not in ("softmax", "majority"):
+        raise ValueError(f"rule must be 'softmax' or 'majority', got {rule!r}")
+    t, b, a, eta = _accuracy_point(temperature, mean, std, teacher, reward, tolerance, rule)
+    if rule == "majority":
+        k_max = 200 if k_max is None else int(k_max)
+        q0, others = bin_probabilities(b, eta)
+        vals = np.array([majority_accuracy(k, q0, others) for k in range(1, k_max + 1)])
+        j = int(np.argmax(vals))
+        return AccuracyOptimum(float(j + 1), float(vals[j]),
+                               LOWER if j == 0 else UPPER if j == k_max - 1 else INTERIOR)
+    k_max = DEFAULT_K_MAX if k_max is None else float(k_max)
+    check_at_least("k_max", k_max, 1.0)
+    fun = _accuracy_callback(lambda lk: -float(accuracy_normalized(math.exp(lk), t, b, a, eta)))
+    x, f = minimize_scalar(fun, 0.0, math.log(k_max), grid=12, golden=10)
+    x = float(x)
+    boundary = _where_boundary(jnp.asarray(x), 0.0, math.log(k_max))
+    return AccuracyOptimum(math.exp(x), -float(f), int(boundary))
+
+
+def optimal_temperature_accuracy(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0, tolerance,
+                                 rule="softmax", t_range=(1e-3, 1e3), samples=2 ** 14, seed=0):
+    """Temperature maximising the pointwise accuracy at fixed k (scalars).
+
+    ``"softmax"``: `minimize_scalar` on −acc over log t, t = T/(2s²) ∈ ``t_range``, compared
+    with the ends T = 0 (best-of-k) and T = ∞ (the pass rate). ``"weighted_vote"``: the Monte
+    Carlo estimate (common random numbers: one seed for every T) on 25 log-spaced t and at the
+    ends T = 0 (best-of-k) and T = ∞ (plurality); the best grid point is returned with its
+    standard error. The k → ∞ optimum is `solvable.asymptotics.weighted_vote_centring_temperature`.
+
+    Returns
+    -------
+    AccuracyOptimum
+        ``argmax`` is T (in the units of the inputs); ``boundary`` −1 for T = 0, +1 for T = ∞.
+
+    Examples
+    --------
+    >>> opt = optimal_temperature_accuracy(8, mean=0.3, reward=-0.6, tolerance=0.5)
+    >>> round(opt.argmax, 2), round(opt.value, 4)
+    (0.56, 0.5675)
+    """
+    from .answers import accuracy_normalized, weighted_vote_accuracy
+    if rule not in ("softmax", "weighted_vote"):
+        raise ValueError(f"rule must be 'softmax' or 'weighted_vote', got {rule!r}")
+    check_positive("t_range", t_range)
+    _, b, a, eta = _accuracy_point(0.0, mean, std, teacher, reward, tolerance, rule)
+    s2 = float(std) ** 2
+    lo, hi = math.log(t_range[0]), math.log(t_range[1])
+    if rule == "softmax":
+        check_at_least("k", k, 1.0)
+        k = float(k)
+        fun = _accuracy_callback(lambda lt: -float(accuracy_normalized(k, math.exp(lt), b, a, eta)))
+        x, f = minimize_scalar(fun, lo, hi, grid=12, golden=10)
+        cands = [(2.0 * s2 * math.exp(float(x)), -float(f), INTERIOR),
+                 (0.0, float(accuracy_normalized(k, 0.0, b, a, eta)), LOWER),
+                 (math.inf, float(accuracy_normalized(k, math.inf, b, a, eta)), UPPER)]
+        best = max(cands, key=lambda c: c[1])
+        return AccuracyOptimum(best[0], best[1], best[2])
+    check_at_least("k", k, 1.0)
+    from ._validate import check_integer_at_least
+    check_integer_at_least("k", k, 1)
+    ts = np.concatenate([[0.0], np.exp(np.linspace(lo, hi, 25)), [math.inf]])
+    ests = [weighted_vote_accuracy(int(k), t, b, a, eta, samples=samples, seed=seed) for t in ts]
+    j = int(np.argmax([e.value for e in ests]))
+    boundary = LOWER if j == 0 else UPPER if j == len(ts) - 1 else INTERIOR
+    return AccuracyOptimum(2.0 * s2 * float(ts[j]), ests[j].value, boundary, ests[j].stderr)

@@ -614,7 +614,8 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
              predictive: str = "posterior", method: str = "sampling", chunk_size: int = 65536,
              sample_dtype: str = "float64", teacher_draw: str = "sphere",
              progress: bool = False, compute_theory: bool = True,
-             strata: int = 0) -> SimulationResult:
+             strata: int = 0, metric: str = "error", tolerance=None,
+             rule: str = "softmax") -> SimulationResult:
     """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (docs/theory.md §3).
 
     Per trial a teacher, a training set and the exact Bayesian posterior are drawn; at each of
@@ -660,6 +661,15 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     strata : int, default 0
         0 or 1: independent test inputs; ``strata`` > 1: stratified along the offset direction
         in groups of ``strata`` inputs (unbiased; the groups are the standard error's units).
+    metric : {"error", "accuracy"}
+        ``"error"``: the squared error δ above. ``"accuracy"``: answers graded correct iff
+        |y − μ_T| < ``tolerance`` and aggregated by ``rule`` (``"softmax"``, ``"majority"``,
+        ``"weighted_vote"``); returns `solvable._simulate_answers.AccuracySimulation`
+        (docs/theory.md §6; ``method``, ``sample_dtype`` and ``strata`` do not apply).
+    tolerance : float, optional
+        h > 0, needed by ``metric="accuracy"``.
+    rule : {"softmax", "majority", "weighted_vote"}
+        Aggregation of the answers for ``metric="accuracy"``.
 
     Returns
     -------
@@ -682,6 +692,14 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     >>> res.mean.shape, bool(np.all(np.abs(res.z) < 5))
     ((4,), True)
     """
+    if metric == "accuracy":
+        from ._simulate_answers import simulate_accuracy
+        return simulate_accuracy(problem, reward, ks, temperature, tolerance=tolerance,
+                                 rule=rule, n_test=n_test, trials=trials, seed=seed,
+                                 predictive=predictive, teacher_draw=teacher_draw,
+                                 chunk_size=min(chunk_size, 4096), compute_theory=compute_theory,
+                                 progress=progress)
+    _check_choice("metric", metric, ("error", "accuracy"))
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         check_integer_at_least("k_max", ks, 1)
         ks = tuple(range(1, int(ks) + 1))

@@ -17,6 +17,8 @@ figure registered here appears there with its code.
 ``compute_vs_data``       contours of δ over (n, k): where inference compute beats data
 ``smc_particles``         particles needed against T for approximate rewards; TV against 2tε
 ``real_judges``           best-of-k and softmax accuracy of 22 real judges (RewardMATH pools)
+``answers``               accuracy on discrete answers against k: judge, plurality and
+                          weighted vote, their k → ∞ limits and the judge/vote crossover
 ========================  ===================================================================
 
 Examples
@@ -47,6 +49,7 @@ _FIGURES = {
     "compute_vs_data": "fig6_compute_vs_data",
     "smc_particles": "fig7_smc_particles",
     "real_judges": "fig8_real_judges",
+    "answers": "fig9_answers",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]

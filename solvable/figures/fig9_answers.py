@@ -1,0 +1,169 @@
+"""Figure: discrete answers — the judge (best-of-k), the plurality vote and the weighted vote."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import asymptotics
+from ..answers import generalization_accuracy, weighted_vote_averaged
+from ..equivalents import offset_law
+from ..problem import KnobReward
+from ..simulate import simulate
+from . import style
+from ._common import by_size, fmt_count, paper_problem, problem_params
+
+TOLERANCE = 5e-5    # h: answers within h of μ_T are right (h/s̄ ≈ 0.5 in the paper's setting)
+KNOB = 2.0          # Δ_R = (1 + c) Δ_T: a judge that overshoots, so the vote wins at large k
+T_FACTORS = (0.5, 1.0, 2.0)   # weighted vote: T/T_c searched at each k (T_c: the k → ∞ best)
+RULE_COLOR = {"best_of_k": 0, "majority": 1, "weighted_vote": 2}
+RULE_LABEL = {"best_of_k": "judge: best-of-k (T = 0)", "majority": "plurality vote",
+              "weighted_vote": "weighted vote at its best T"}
+
+
+def _accuracy_panel(ax, size, seed, problem, reward):
+    """Accuracy against k: exact DE (lines), finite-model simulation (markers), k → ∞ limits
+    (dashed), and the judge/vote crossover. Returns (table parts, params, notes)."""
+    ks = np.array(by_size(size, (1, 2, 4, 8), (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+                          (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)))
+    n_test, trials, samples = by_size(size, (2000, 2, 2 ** 11), (20_000, 4, 2 ** 14),
+                                      (200_000, 20, 2 ** 17))
+    h = TOLERANCE
+    law = offset_law(problem, reward)
+    t_c = float(asymptotics.weighted_vote_centring_temperature_averaged(problem, reward))
+    parts = []
+    judge = np.array([generalization_accuracy(problem, reward, k, 0.0, tolerance=h)
+                      for k in ks])
+    vote = np.array([generalization_accuracy(problem, reward, k, 0.0, tolerance=h,
+                                             rule="majority", nodes=4) for k in ks])
+    # weighted vote: best of a few T around T_c at each k (Monte Carlo with exact controls;
+    # common random numbers across T)
+    weighted, weighted_se, weighted_t = [], [], []
+    for k, j, m in zip(ks, judge, vote):
+        ests = [weighted_vote_averaged(law, None, int(k), f * t_c, tolerance=h, samples=samples,
+                                       seed=seed, controls=("majority", "best_of_k"),
+                                       exact={"majority": m, "best_of_k": j})
+                for f in T_FACTORS]
+        i = int(np.argmax([e.value for e in ests]))
+        weighted.append(ests[i].value)
+        weighted_se.append(ests[i].stderr)
+        weighted_t.append(T_FACTORS[i] * t_c)
+    weighted, weighted_se = np.array(weighted), np.array(weighted_se)
+    curves = {"best_of_k": (judge, 0.0 * judge), "majority": (vote, 0.0 * vote),
+              "weighted_vote": (weighted, weighted_se)}
+    limits = {"best_of_k": asymptotics.accuracy_large_k_limit_averaged(law, None, 0.0,
+                                                                       tolerance=h),
+              "majority": asymptotics.accuracy_large_k_limit_averaged(law, None, 0.0,
+                                                                      tolerance=h,
+                                                                      rule="majority"),
+              "weighted_vote": asymptotics.accuracy_large_k_limit_averaged(
+                  law, None, t_c, tolerance=h, rule="weighted_vote")}
+    sims = {
+        "best_of_k": simulate(problem, reward, [int(k) for k in ks], 0.0, n_test=n_test,
+                              trials=trials, seed=seed, metric="accuracy", tolerance=h,
+                              rule="softmax", compute_theory=False),
+        "majority": simulate(problem, reward, [int(k) for k in ks], 0.0, n_test=n_test,
+                             trials=trials, seed=seed + 1, metric="accuracy", tolerance=h,
+                             rule="majority", compute_theory=False),
+    }
+    # the weighted vote simulated at each k's best temperature (one nested run per factor)
+    by_factor = [simulate(problem, reward, [int(k) for k in ks], f * t_c, n_test=n_test,
+                          trials=trials, seed=seed + 2, metric="accuracy", tolerance=h,
+                          rule="weighted_vote", compute_theory=False) for f in T_FACTORS]
+    pick = [T_FACTORS.index(t / t_c) for t in weighted_t]
+    sims["weighted_vote"] = _Picked(
+        np.array([by_factor[i].mean[j] for j, i in enumerate(pick)]),
+        np.array([by_factor[i].stderr[j] for j, i in enumerate(pick)]))
+    for rule, (vals, se) in curves.items():
+        col = style.color(RULE_COLOR[rule])
+        kind = "exact" if rule != "weighted_vote" else "expansion"
+        ax.plot(ks, vals, color=col, **style.KIND_STYLE["exact"])
+        if rule == "weighted_vote":
+            ax.fill_between(ks, vals - 2 * se, vals + 2 * se, color=col, alpha=0.2, lw=0)
+        ax.axhline(float(limits[rule]), color=col, **style.KIND_STYLE["expansion"])
+        sim = sims[rule]
+        ax.errorbar(ks, sim.mean, yerr=sim.stderr, color=col, **style.KIND_STYLE["simulation"])
+        parts.append(dict(rule=rule, k=ks, curve="exact_de" if kind == "exact" else "theory_mc",
+                          accuracy=vals, stderr=se))
+        parts.append(dict(rule=rule, k=ks, curve="simulation", accuracy=sim.mean,
+                          stderr=sim.stderr))
+        parts.append(dict(rule=rule, k=np.array([np.inf]), curve="large_k_limit",
+                          accuracy=np.array([float(limits[rule])])))
+    parts.append(dict(rule="weighted_vote", k=ks, curve="best_temperature",
+                      temperature=np.array(weighted_t)))
+    cross = asymptotics.judge_vote_crossover(ks, judge, vote)
+    if np.isfinite(cross):
+        ax.axvline(cross, color="#555555", **style.KIND_STYLE["bound"])
+        ax.text(cross / 1.07, 0.30, f"vote overtakes\njudge: k ≈ {cross:.0f}", fontsize=7,
+                ha="right", transform=ax.get_xaxis_transform(), color="#333333")
+    ax.set_xscale("log", base=2)
+    ax.set_ylim(0.3, 1.25)
+    ax.set_xlabel("number of answers k")
+    ax.set_ylabel("accuracy P(|y − μ_T| < h)")
+    ax.set_title(f"Judge or vote? (knob c = {KNOB:g}, h = {h:g})")
+    style_handles(ax)
+    params = dict(tolerance=h, knob=KNOB, weighted_temperature_factors=list(T_FACTORS),
+                  centring_temperature=t_c, ks=ks.tolist(), n_test=n_test, trials=trials,
+                  weighted_samples=samples)
+    notes = (f"crossover judge/vote at k ≈ {cross:.1f}; limits: judge {float(limits['best_of_k']):.3f}, "
+             f"vote {float(limits['majority']):.3f}, weighted vote at T_c "
+             f"{float(limits['weighted_vote']):.3f}")
+    return parts, params, notes, (n_test, trials)
+
+
+class _Picked:
+    """Simulated means and standard errors picked per k from several runs."""
+
+    def __init__(self, mean, stderr):
+        self.mean, self.stderr = mean, stderr
+
+
+def style_handles(ax):
+    """Legends: colours name the rule (upper left), line kinds the curve kind (lower right)."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=style.color(RULE_COLOR[r]), lw=1.6, label=RULE_LABEL[r])
+               for r in RULE_COLOR]
+    first = ax.legend(handles=handles, loc="upper left", fontsize=7)
+    ax.add_artist(first)
+    kinds = [
+        Line2D([], [], color="#444444", label="exact DE\n(weighted vote: MC ±2 s.e.)",
+               **style.KIND_STYLE["exact"]),
+        Line2D([], [], color="#444444", label="k → ∞ limit", **style.KIND_STYLE["expansion"]),
+        Line2D([], [], color="#444444", marker="o", linestyle="none", markersize=3.5,
+               label="simulation (±1 s.e.)"),
+    ]
+    ax.legend(handles=kinds, loc="lower right", fontsize=7)
+
+
+# the figure's panels, in order; a panel is f(ax, size, seed, problem, reward) ->
+# (table parts, params, notes, (n_test, trials))
+PANELS = {"theory": _accuracy_panel}
+
+
+@style.styled
+def answers(size: str = "quick", seed: int = 0, *, panels=None):
+    """Accuracy against k on discrete answers: judge (best-of-k), plurality and weighted vote.
+
+    The paper's setting graded right/wrong (|y − μ_T| < h), the judge a knob reward
+    Δ_R = (1 + c)Δ_T with c = 2: best-of-k wins at small k, the plurality vote overtakes it
+    (the judge's k → ∞ accuracy is P(|cΔ_T| < h), the vote's P(|Δ_T| < h)), and the weighted
+    vote at its best temperature (searched around the k → ∞ optimum t = c) beats both.
+    Curves: exact DE (`solvable.generalization_accuracy`; the weighted vote by Monte Carlo
+    with exact control variates), simulation of the finite model, k → ∞ limits
+    (`solvable.asymptotics`). ``panels``: names from `PANELS` (default: all).
+    """
+    style.check_size(size)
+    names = list(PANELS) if panels is None else list(panels)
+    fig, axes = style.figure(len(names), width=4.6, height=3.6)
+    axes = np.atleast_1d(axes)
+    problem = paper_problem()
+    reward = KnobReward(KNOB)
+    parts, params, notes, sizes = [], dict(problem=problem_params(problem), seed=seed), [], None
+    for ax, name in zip(axes, names):
+        p, prm, note, sz = PANELS[name](ax, size, seed, problem, reward)
+        parts += p
+        params[name] = prm
+        notes.append(note)
+        sizes = sizes or sz
+    style.size_note(fig, f"simulation: {fmt_count(sizes[0])} test points × {sizes[1]} trials "
+                         f"({size} size); d = 10, σ = 1e-4, γ = 1e-3, ‖w_T‖² = 4d")
+    return style.FigureOutput(fig, style.long_table(parts), params, "; ".join(notes))
