@@ -134,9 +134,48 @@ def style_handles(ax):
     ax.legend(handles=kinds, loc="lower right", fontsize=7)
 
 
+def _pools_panel(ax, size, seed, problem, reward):
+    """The answer model fitted to real judges' pools on k ≤ 3 (RewardMATH, with replacement)
+    and its best-of-k prediction up to k = 10, against the exact curves of the data."""
+    from .. import pools
+
+    judges = by_size(size, ("grm_gemma",), ("internlm2", "grm_gemma"),
+                     ("internlm2", "gpt4o", "Math_Shepherd", "grm_gemma"))
+    ks_fit, ks = (1, 2, 3), np.arange(1, 11)
+    parts, fits, errors = [], {}, []
+    for i, judge in enumerate(judges):
+        pool = pools.rewardmath(judge)
+        fit = pools.fit(pool, ks_fit, replacement=True)
+        obs = pools.selection_curve(pool, "best_of_k", ks, replacement=True)
+        pred = fit.predict("best_of_k", ks)
+        col = style.color(3 + i)
+        style.errorbar(ax, ks, obs.mean, obs.stderr, c=col, label=f"{judge}: data",
+                       **style.KIND_STYLE["data"])
+        style.line(ax, ks, pred, "exact", c=col, label=f"{judge}: model fitted on k ≤ 3")
+        parts.append(dict(panel="pools_fit", judge=judge, k=ks, curve="data",
+                          accuracy=obs.mean, stderr=obs.stderr))
+        parts.append(dict(panel="pools_fit", judge=judge, k=ks, curve="model_prediction",
+                          accuracy=pred))
+        fits[judge] = dict(params=dict(vars(fit.params)),
+                           stderr={k: float(v) for k, v in fit.stderr.items()},
+                           chi2=fit.chi2, dof=fit.dof,
+                           held_out_error_k10=float(pred[-1] - obs.mean[-1]))
+        errors.append(f"{judge} {pred[-1] - obs.mean[-1]:+.3f}")
+    ax.axvspan(0.5, max(ks_fit) + 0.5, color="0.92", zorder=0)
+    ax.text(2.0, 0.02, "fitted", transform=ax.get_xaxis_transform(), fontsize=7, ha="center")
+    ax.set_xlabel("number of candidates k")
+    ax.set_ylabel("best-of-k accuracy (fraction of problems)")
+    ax.set_title("Real judges: the model fitted on k ≤ 3", fontsize=9)
+    ax.legend(fontsize=6.5, loc="center right")
+    params = dict(data="RewardMATH (Kim et al., arXiv 2410.01729), with replacement",
+                  ks_fit=list(ks_fit), fits=fits)
+    notes = "held-out error at k = 10: " + ", ".join(errors)
+    return parts, params, notes, None
+
+
 # the figure's panels, in order; a panel is f(ax, size, seed, problem, reward) ->
-# (table parts, params, notes, (n_test, trials))
-PANELS = {"theory": _accuracy_panel}
+# (table parts, params, notes, (n_test, trials) or None)
+PANELS = {"theory": _accuracy_panel, "pools_fit": _pools_panel}
 
 
 @style.styled
