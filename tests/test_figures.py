@@ -308,3 +308,25 @@ def test_real_judges_data(tiny_dir):
     sm = _rows(cols, judge="internlm2", panel="softmax_k10")
     assert np.all(np.diff(sm["accuracy"]) < 0)        # hotter is closer to a random pick
     assert sm["accuracy"][-1] > 0.1 and sm["accuracy"][0] < 0.38
+
+
+def test_answers_pools_panel(tiny_dir):
+    """The real-judge panel: its data are the with-replacement best-of-k curves, by the closed
+    form [((A + m)/n)^k − (A/n)^k]/m for the correct candidate with A candidates below it and m
+    at its score; its prediction is the fitted model's, close to the data where fitted."""
+    from solvable import pools
+
+    cols, entry, _ = make("answers", tiny_dir)
+    judge = "grm_gemma"
+    s = pools.rewardmath(judge).scores
+    data = _rows(cols, panel="pools_fit", judge=judge, curve="data")
+    pred = _rows(cols, panel="pools_fit", judge=judge, curve="model_prediction")
+    below = np.sum(s < s[:, :1], axis=1)
+    at = np.sum(s == s[:, :1], axis=1)
+    for k in (1, 4, 10):
+        closed = (((below + at) / 10.0) ** k - (below / 10.0) ** k) / at
+        got = data["accuracy"][np.isclose(data["k"], k)][0]
+        assert got == pytest.approx(closed.mean(), abs=1e-12)
+    fitted = entry["params"]["pools_fit"]["fits"][judge]
+    assert fitted["dof"] == 3
+    assert np.all(np.abs(pred["accuracy"][:3] - data["accuracy"][:3]) < 0.03)
