@@ -133,6 +133,15 @@ def _float_matrix(x, name):
 
 def _answer_matrix(answers, shape, valid):
     """Integer labels (≥ 0, −1 for no answer) from integers or strings; padding gets −1."""
+    if isinstance(answers, np.ndarray) and answers.dtype.kind in "iu":   # the common case
+        if answers.shape != shape:
+            raise ValueError(f"answers has shape {answers.shape}, scores has shape {shape}")
+        bad = valid & (answers < -1)
+        if np.any(bad):
+            raise ValueError(f"answers must be integers >= -1 (-1: no answer), got "
+                             f"{int(answers[bad][0])}")
+        labels = np.where(valid, answers, -1).astype(np.int64)
+        return labels, tuple(int(v) for v in np.unique(labels[labels >= 0]))
     raw = _as_matrix(answers, "answers")
     if raw.shape != shape:
         raise ValueError(f"answers has shape {raw.shape}, scores has shape {shape}")
@@ -352,19 +361,16 @@ def _read_table(table) -> dict:
 
 
 def _check_label_consistency(a, c, valid):
-    """Samples sharing a label must agree on correctness."""
-    for q in range(a.shape[0]):
-        lab, cor = a[q][valid[q]], c[q][valid[q]]
-        keep = lab >= 0
-        lab, cor = lab[keep], cor[keep]
-        if lab.size == 0:
-            continue
-        order = np.argsort(lab, kind="stable")
-        lab, cor = lab[order], cor[order]
-        same = lab[1:] == lab[:-1]
-        if np.any(same & (cor[1:] != cor[:-1])):
-            raise ValueError(f"answers: in question {q} samples with the same answer label "
-                             "disagree on correct")
+    """Samples sharing a label within a question must agree on correctness."""
+    keep = valid & (a >= 0)
+    q = np.broadcast_to(np.arange(a.shape[0])[:, None], a.shape)[keep]
+    lab, cor = a[keep], c[keep]
+    order = np.lexsort((lab, q))
+    q, lab, cor = q[order], lab[order], cor[order]
+    clash = (q[1:] == q[:-1]) & (lab[1:] == lab[:-1]) & (cor[1:] != cor[:-1])
+    if np.any(clash):
+        raise ValueError(f"answers: in question {int(q[1:][clash][0])} samples with the same "
+                         "answer label disagree on correct")
 
 
 # --------------------------------------------------------------------------------------------
