@@ -53,7 +53,6 @@ Inference-Time Scaling", arXiv 2512.19905 (the selection integral); Wang et al.,
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import NamedTuple
 
