@@ -689,7 +689,10 @@ def offset_rule(law, temperature, tolerance, rule, nodes=8):
     panels with the Gaussian's edges) plus edges clustered geometrically around the ξ at which
     the rule's large-k accuracy steps (|Δ_T| = h for the vote, |Δ_T − Δ_R| = h for best-of-k,
     the tilted mean for the softmax), so the k-dependent transitions fall on panel edges.
-    Other laws: `solvable.average`'s two-dimensional rule as it is.
+    Other laws: `solvable.average`'s two-dimensional rule as it is; its inner Gauss–Hermite
+    variable does not see the large-k steps (measured with an aligned reward, cosine 0.8, in
+    the paper's setting, h = 5e-5, best-of-k: 8 against 16 nodes differ by 1e-9 at k = 4 but
+    by 5e-7 absolute, 2% relative, at k = 1e4).
     """
     from .average import _XI_EDGES, _legendre, _offset_nodes
     if not law.rank_one:
