@@ -21,7 +21,6 @@ import functools
 import math
 
 import mpmath as mp
-import numpy as np
 from scipy import integrate
 
 from tests.reference import _inner_gl

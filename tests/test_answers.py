@@ -286,11 +286,11 @@ def test_generalization_against_monte_carlo_over_inputs():
     reward, h, k, temp = solvable.KnobReward(2.0), 5e-5, 8.0, 2e-8
     law = offset_law(PAPER, reward)
     got = solvable.generalization_accuracy(PAPER, reward, k, temp, tolerance=h)
-    finer = solvable.generalization_accuracy(PAPER, reward, k, temp, tolerance=h, nodes=16)
+    finer = solvable.generalization_accuracy(PAPER, reward, k, temp, tolerance=h, nodes=12)
     assert got == pytest.approx(finer, abs=1e-9)
     s = math.sqrt(float(law.predictive_var))
     rng = np.random.default_rng(8)
-    dt = math.sqrt(float(law.var_teacher)) * rng.standard_normal(400)
+    dt = math.sqrt(float(law.var_teacher)) * rng.standard_normal(192)
     vals = np.asarray(accuracy_normalized(k, temp / (2 * s * s), dt / s, 3 * dt / s, h / s))
     z = (vals.mean() - got) / (vals.std(ddof=1) / math.sqrt(len(vals)))
     assert abs(z) < 4.5

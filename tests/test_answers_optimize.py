@@ -14,7 +14,7 @@ def test_optimal_k_softmax_against_grid():
     """A misaligned judge (μ_R 0.9 s from μ_T) at T = 1: a finite best k. No point of a dense
     grid in log k beats the optimum, and the grid's best neighbours bracket it."""
     opt = optimal_k_accuracy(1.0, mean=0.3, reward=-0.6, tolerance=0.5)
-    ks = np.exp(np.linspace(0.0, np.log(1e4), 96))
+    ks = np.exp(np.linspace(0.0, np.log(1e3), 48))
     vals = np.asarray(accuracy_normalized(ks, 0.5, 0.3, 0.9, 0.5))
     assert opt.boundary == 0
     assert vals.max() <= opt.value + 1e-10
@@ -24,7 +24,7 @@ def test_optimal_k_softmax_against_grid():
 
 def test_optimal_temperature_softmax_against_grid():
     opt = optimal_temperature_accuracy(8, mean=0.3, reward=-0.6, tolerance=0.5)
-    ts = np.exp(np.linspace(np.log(1e-3), np.log(1e3), 96))
+    ts = np.exp(np.linspace(np.log(1e-3), np.log(1e3), 48))
     vals = np.asarray(accuracy_normalized(8.0, ts, 0.3, 0.9, 0.5))
     assert vals.max() <= opt.value + 1e-10
     j = int(np.argmax(vals))

@@ -330,3 +330,25 @@ def test_answers_pools_panel(tiny_dir):
     fitted = entry["params"]["pools_fit"]["fits"][judge]
     assert fitted["dof"] == 2          # pass@k and best-of-k at k = 1, 2, 3; 4 parameters
     assert np.all(np.abs(pred["accuracy"][:3] - data["accuracy"][:3]) < 0.03)
+
+
+def test_quick_answers_within_error_bars():
+    """The committed `answers` figure: simulated accuracies against the theory column at every
+    k and rule (the weighted vote's theory is Monte Carlo: both errors enter), and the exact
+    columns against `solvable.generalization_accuracy` at k = 1 (the pass rate)."""
+    from solvable.answers import generalization_accuracy
+    cols, entry = _quick("answers")
+    assert entry["size"] == "quick"
+    h, knob = entry["params"]["theory"]["tolerance"], entry["params"]["theory"]["knob"]
+    for rule in ("best_of_k", "majority", "weighted_vote"):
+        sim = _rows(cols, curve="simulation", rule=rule)
+        th = _rows(cols, curve="exact_de" if rule != "weighted_vote" else "theory_mc", rule=rule)
+        np.testing.assert_array_equal(sim["k"], th["k"])
+        z = (sim["accuracy"] - th["accuracy"]) / np.hypot(sim["stderr"], th["stderr"])
+        assert np.all(np.abs(z) < 5.0), (rule, z)
+    q0 = generalization_accuracy(paper_problem(), KnobReward(knob), 1, 0.0, tolerance=h)
+    first = _rows(cols, curve="exact_de", rule="best_of_k")["accuracy"][0]
+    assert first == pytest.approx(q0, abs=1e-12)
+    # the figure's vote curve uses 4 nodes per panel of the offsets' rule: 1.5e-8 at k = 1
+    first = _rows(cols, curve="exact_de", rule="majority")["accuracy"][0]
+    assert first == pytest.approx(q0, abs=1e-7)
