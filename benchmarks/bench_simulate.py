@@ -125,6 +125,40 @@ def _kernel_rate(points, seed=0):
     return points / (time.perf_counter() - tick)
 
 
+def _kernel_rate_paper(points, seed=0):
+    """Points/s of one concrete kernel call on points like the semi-analytic estimator's in
+    the paper's setting: k uniform in 1..32, t = T/(2 s̄²), offsets from the DE law."""
+    from solvable.selection import selection_error_normalized
+    problem = Problem(n=N, d=D, sigma=SIGMA, gamma=GAMMA, teacher_norm2=NORM2)
+    law = solvable.offset_law(problem, KnobReward(C))
+    s2 = float(law.predictive_var)
+    rng = np.random.default_rng(seed)
+    b = rng.standard_normal(points) * np.sqrt(float(law.var_teacher) / s2)
+    k = rng.integers(1, K_CMP + 1, points).astype(float)
+    t = np.full(points, T_OVER_2S2 * SIGMA**2 / s2)
+    selection_error_normalized(k[:64], t[:64], b[:64], (1 + C) * b[:64]).block_until_ready()
+    tick = time.perf_counter()
+    selection_error_normalized(k, t, b, (1 + C) * b).block_until_ready()
+    return points / (time.perf_counter() - tick)
+
+
+def semi_throughput(semi_n, trials, strata):
+    """Semi-analytic kernel points/s and one concrete kernel call's, in the same run."""
+    problem = Problem(n=N, d=D, sigma=SIGMA, gamma=GAMMA, teacher_norm2=NORM2)
+    temperature = 2 * T_OVER_2S2 * SIGMA**2
+    points = semi_n * trials * K_CMP
+    for predictive in ("deterministic", "posterior"):
+        res = simulate(problem, KnobReward(C), K_CMP, temperature, n_test=semi_n,
+                       trials=trials, seed=1, predictive=predictive, method="semi_analytic",
+                       strata=strata, chunk_size=min(semi_n, 65536), compute_theory=False)
+        print(f"semi_analytic ({predictive}, strata={strata}): "
+              f"{points / res.wall_time:8.0f} kernel points/s", flush=True)
+    print(f"kernel, one concrete call, {points} paper-setting points: "
+          f"{_kernel_rate_paper(points):8.0f} points/s", flush=True)
+    print(f"kernel, one concrete call, {points} moderate-domain points: "
+          f"{_kernel_rate(points):8.0f} points/s", flush=True)
+
+
 def compare_estimators(predictive, n_test, trials, semi_n, strata):
     """Cost to equal precision, k by k (k = 1..32), against the NumPy estimator in this run.
 
@@ -190,6 +224,8 @@ def main(argv=None):
     ap.add_argument("--k100", action="store_true", help="the older figure: time to a 1e-3 "
                     "relative standard error at every k <= 100 (float64 and float32)")
     ap.add_argument("--strata", type=int, default=64)
+    ap.add_argument("--throughput", action="store_true", help="only the semi-analytic "
+                    "estimator's kernel points/s against concrete kernel calls")
     ap.add_argument("--semi-n", type=int, default=1024)
     args = ap.parse_args(argv)
 
@@ -213,6 +249,9 @@ def main(argv=None):
         print("delta/sigma^2 at k = 1, 10, 100:", res.mean_over_sigma2[[0, 9, 99]])
         return
 
+    if args.throughput:
+        semi_throughput(args.semi_n, args.trials or 4, args.strata)
+        return
     if not args.k100:
         n_test, trials = args.n_test or 40_000, args.trials or 4
         for predictive in ("deterministic", "posterior"):
