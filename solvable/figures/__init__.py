@@ -15,6 +15,7 @@ directly.
 ``optimal_reward``        exact optimal reward knob c* against (k, T), the k → ∞ line c* = t
 ``compute_vs_data``       contours of δ over (n, k): where inference compute beats data
 ``smc_particles``         particles needed against T for approximate rewards; TV against 2tε
+``search_vs_sampling``    best-of-N, beam search, DVTS, particle filter, SMC at equal budget
 ========================  ===================================================================
 
 References: Halder & Pehlevan, "Demystifying LLM-as-a-Judge: Analytically Tractable Model for
@@ -36,6 +37,7 @@ _FIGURES = {
     "optimal_reward": "fig5_optimal_reward",
     "compute_vs_data": "fig6_compute_vs_data",
     "smc_particles": "fig7_smc_particles",
+    "search_vs_sampling": "fig8_search_vs_sampling",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]
