@@ -7,8 +7,9 @@ path = one step). Each returns a `SearchResult` (the answer's terminal node and 
 actually generated, ≤ budget).
 
 * `best_of_n_search`: N = ⌊budget/T⌋ paths from p, answer = argmax of the outcome score.
-* `beam_search`: keep the M distinct prefixes of highest V_t, each expanded by ``n_children``
-  sampled children (or all B children); width M = ⌊budget/(b T)⌋ unless given.
+* `beam_search`: keep the M prefixes of highest V_t, each expanded by ``n_children`` sampled
+  children (copies kept) or all B children (repeats merged); width M = ⌊budget/(b T)⌋
+  unless given.
 * `dvts`: diverse verifier tree search, ⌊budget/(M b T)⌋ independent beam searches of width
   M; answer = argmax of the outcome score over all of them.
 * `llm_particle_filter`: Puri et al. (arXiv 2502.01618): N = ⌊budget/T⌋ particles; at each
@@ -314,7 +315,10 @@ def _beam(key, lp, ch, lv, width: int, n_children: int, all_children: bool):
             cand = jnp.take_along_axis(ch_t[nodes], toks, axis=1)
         gen = jnp.sum(alive, dtype=jnp.int32) * cand.shape[1]
         score = jnp.where(alive[:, None], lv_next[cand], -jnp.inf)
-        score = _dedupe(cand, score)
+        # all children: a repeated node is pure waste, merge it; sampled children: copies
+        # of a prefix stay separate beams (as distinct LLM sequences would), so a wide beam
+        # spends its width on more samples below its best prefixes
+        score = _dedupe(cand, score) if all_children else score.reshape(-1)
         top, idx = jax.lax.top_k(score, width)
         return (cand.reshape(-1)[idx], top > -jnp.inf, steps + gen), None
 
@@ -361,8 +365,9 @@ def beam_search(key, model: Process, prm: Values, budget: int, *, width: int | N
     width : int, optional
         M ≥ 1 (then the budget must cover M b T).
     n_children : int, optional
-        b ≥ 1 sampled children per beam (duplicates merged); None: all B children. With
-        sampled children the root starts as M copies (M b children at the first level).
+        b ≥ 1 sampled children per beam (copies of a prefix kept as separate beams); None:
+        all B children (repeats merged). With sampled children the root starts as M copies
+        (M b children at the first level).
 
     Returns
     -------
