@@ -17,8 +17,9 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
                        r_decoy: float = 0.2, eps_small: float | None = None,
                        eps_large: float = 1.5, budget_fixed: int = 256):
     """P(correct answer) against budget (generated steps) at a small and a large Bellman error
-    ε, and against ε at a fixed budget, for best-of-N, beam search, DVTS, the LLM particle
-    filter and FK SMC (docs/theory.md §9).
+    ε (dashed: how often beam search and DVTS return a decoy), and against ε at a fixed
+    budget, for best-of-N, beam search, DVTS, the LLM particle filter and FK SMC
+    (docs/theory.md §9).
 
     Decoy tree (`smc.search.decoy_tree`: binary, depth T, 3 correct leaves r = 1, 3 decoys
     r = r_decoy, floor 1e-4) with the decoy-favouring PRM of Bellman error exactly ε
@@ -64,6 +65,15 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
                            linestyle="-", linewidth=1.0)
         style.errorbar(axes[2], np.asarray(eps_grid), acc[:, j_fixed], se[:, j_fixed],
                        c=style.color(k), linestyle="-", linewidth=1.0)
+    # reward hacking: how often the mode-seeking searches return a decoy at large ε
+    decoy_rate = {}
+    for k, method in enumerate(S.METHODS):
+        decoy_rate[method] = decoy[out["nodes"][method]].mean(-1)
+        if method in ("beam", "dvts"):
+            axes[1].plot(b, decoy_rate[method][i_large], color=style.color(k), linestyle="--",
+                         marker="x", markersize=4, linewidth=1.0,
+                         label=f"{_LABELS[method].split(' (')[0]}: P(decoy)")
+    axes[1].legend(loc="center right", fontsize=6.3)
     for ax, eps in ((axes[0], eps_small), (axes[1], eps_large)):
         ax.axhline(pi_correct, color="black", linestyle=":", linewidth=1.2,
                    label="π(correct) (exact)")
@@ -89,7 +99,7 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
         for i, e in enumerate(eps_grid):
             rows.append(dict(method=method, epsilon=np.full(len(budgets), e), budget=b,
                              accuracy=out["accuracy"][method][i],
-                             stderr=out["stderr"][method][i]))
+                             stderr=out["stderr"][method][i], decoy_rate=decoy_rate[method][i]))
     columns = style.long_table(rows)
     params = dict(T=T, B=2, tree_seed=tree_seed, r_decoy=r_decoy, epsilons=list(eps_grid),
                   budgets=list(budgets), n_runs=n_runs, seed=seed, pi_correct=pi_correct,
