@@ -73,7 +73,9 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
             axes[1].plot(b, decoy_rate[method][i_large], color=style.color(k), linestyle="--",
                          marker="x", markersize=4, linewidth=1.0,
                          label=f"{_LABELS[method].split(' (')[0]}: P(decoy)")
-    axes[1].legend(loc="center right", fontsize=6.3)
+    hs, ls = axes[1].get_legend_handles_labels()
+    keep = [i for i, lab in enumerate(ls) if "P(decoy)" in lab]
+    axes[1].legend([hs[i] for i in keep], [ls[i] for i in keep], loc="center right", fontsize=6.3)
     for ax, eps in ((axes[0], eps_small), (axes[1], eps_large)):
         ax.axhline(pi_correct, color="black", linestyle=":", linewidth=1.2,
                    label="π(correct) (exact)")
@@ -82,10 +84,11 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
         ax.set_title(rf"$\varepsilon$ = {eps:g}")
         ax.set_ylim(-0.03, 1.03)
     axes[0].set_ylabel("P(answer correct)")
-    axes[0].legend(loc="upper left", fontsize=6.3)
+    hs, ls = axes[0].get_legend_handles_labels()
+    axes[2].legend(hs, ls, loc="upper right", fontsize=6.0)
     axes[2].axhline(pi_correct, color="black", linestyle=":", linewidth=1.2)
     axes[2].axvline(eps_cross, color="grey", linestyle="--", linewidth=1.0)
-    axes[2].text(eps_cross, 0.97, r" $(1+\varepsilon)^2 r_d = 1$", fontsize=7, va="top",
+    axes[2].text(eps_cross, 0.45, r" $(1+\varepsilon)^2 r_d = 1$", fontsize=7, va="top",
                  color="grey")
     axes[2].set_xlabel(r"Bellman error $\varepsilon$ of the PRM")
     axes[2].set_title(f"budget {budget_fixed} steps")
