@@ -11,6 +11,8 @@
   ε = c/T (polynomial regime) and constant ε (default family `majority_values`, whose errors
   compound along the π-typical paths), plus best-of-N and rejection, against the bounds;
   `growth_rates` fits log N against T and against log T.
+* `scaling_curves`: the same at scale (T in the hundreds) on the count statistic, with
+  best-of-N ∝ r added and least-squares rates with 95% t intervals (`slope_fit`).
 * `bias_decay`: slope of log TV against log N (SMC bias is O(1/N): slope ≈ −1).
 * `guided_tv_curve`: exact TV(π̃_t, π̂_t) of the guided sampler against 2tε.
 

@@ -47,7 +47,7 @@ from .. import _validate as v
 from ._levels import stacked
 from .models import Process, Values, tree_model
 from .samplers import _from_p, _no_nan, multinomial, smc_run
-from .values import exact_values, residual_values
+from .values import residual_values
 
 __all__ = [
     "SearchResult",
@@ -350,7 +350,7 @@ def _beam_args(model, n_children, width):
 
 def beam_search(key, model: Process, prm: Values, budget: int, *, width: int | None = None,
                 n_children: int | None = None) -> SearchResult:
-    """Beam search on the PRM: keep the M distinct prefixes of highest V_t at every level.
+    """Beam search on the PRM: keep the M prefixes of highest V_t at every level.
 
     Parameters
     ----------
@@ -581,10 +581,6 @@ def smc_search(key, model: Process, prm: Values, budget: int, *,
     if not np.isfinite(float(lv[0, 0])):
         raise ValueError("prm.log[0] (the root score V_0) must be finite for SMC weights")
     return SearchResult(_smc_answer(key, lp, ch, lv, n, answer), jnp.asarray(n * model.T))
-
-
-def _exact_prm(model: Process) -> Values:  # convenience for tests and examples
-    return exact_values(model)
 
 
 # ---------------------------------------------------------------- experiments
