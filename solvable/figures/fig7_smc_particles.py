@@ -55,8 +55,6 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     ax.set_ylabel(rf"particles / draws N for TV $\leq$ {tv:g}")
     ax.set_title("Cost of sampling π against T")
     ax.legend(loc="upper left", fontsize=6.5)
-    ax.text(0.98, 0.04, f"best-of-N (argmax r):\nTV ≥ {out['tv_best_of_n'].min():.2f} at "
-            f"N = {n_max}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5)
 
     for name, label, colr, mk in series[:2]:
         n, bd = out[f"N_{name}"], out[f"bound_{name}"]
@@ -96,8 +94,12 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     fit_txt = (f"d log N/dT: const ε {rate('rate_const')}, best-of-N∝r {rate('rate_importance')}, "
                f"rejection {rate('rate_rejection')}; d log N/d log T (ε = c/T) "
                f"{rate('degree_poly')} (OLS, 95% t CI)")
+    short = (f"fitted (95% CI)\nd log N/dT, ε = {epsilon:g}: {rate('rate_const')}\n"
+             f"d log N/d log T, ε = {c:g}/T: {rate('degree_poly')}\n"
+             f"best-of-N (argmax r): TV ≥ {out['tv_best_of_n'].min():.2f} at N = {n_max}")
+    ax.text(0.98, 0.2, short, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.0)
     style.size_note(fig, f"product model, r = {r:g}; SMC TV on the count from ≥ {budget} "
-                         f"particles an estimate, N ≤ {n_max} ({size} size)\n{fit_txt}")
+                         f"particles an estimate, N ≤ {n_max} ({size} size)")
     table = {"panel": "particles"}
     for name, val in out.items():
         if name != "fits":
