@@ -100,3 +100,28 @@ with plt.rc_context(style.rc()):
 rows = smc.scaling_table(key, Ts=(2, 4), n_runs=300, n_max=64)
 print(smc.format_table(rows, ["T", "eps_poly", "N_poly", "bound_poly", "eps_const", "N_const",
                               "bound_const", "N_rejection"]))
+
+# %% [markdown]
+# ## Search against sampling (docs/theory.md §9)
+#
+# A decoy tree: a few correct leaves (r = 1), a few decoys (wrong answers with partial credit
+# r_d = 0.2) and a small floor elsewhere. The PRM `decoy_prm` has Bellman error exactly ε and
+# its errors favour the decoys along their whole paths (ε = 0 is the exact value V*). Above
+# (1+ε)² r_d = 1 even the outcome score ranks decoys first: mode-seeking methods (beam
+# search, argmax answers) then return decoys, while a sampler's answers follow p·V_T. Every
+# method gets the same budget in generated steps (`paper_repro.py --only search_vs_sampling`
+# draws the full comparison).
+
+# %%
+from solvable.smc import search
+
+tree, correct, decoy = search.decoy_tree(jax.random.key(4), 6, 2, r_decoy=0.2)
+print(f"π(correct) = {smc.target_law(tree)[correct].sum():.3f}, "
+      f"p(correct) = {smc.base_law(tree)[correct].sum():.4f}")
+prms = {e: search.decoy_prm(tree, correct, decoy, e) for e in (0.0, 0.5, 1.5)}
+res = search.compare_search(key, tree, correct, prms, [96], n_runs=100,
+                            options={"beam": {"n_children": 2},
+                                     "dvts": {"width": 2, "n_children": 2}})
+for method in search.METHODS:
+    accs = ", ".join(f"ε = {e:g}: {a:.2f}" for e, a in zip(prms, res["accuracy"][method][:, 0]))
+    print(f"{method:>16}  P(correct) {accs}")

@@ -19,6 +19,7 @@ figure registered here appears there with its code.
 ``real_judges``           best-of-k and softmax accuracy of 22 real judges (RewardMATH pools)
 ``answers``               accuracy on discrete answers against k: judge, plurality and
                           weighted vote, their k → ∞ limits and the judge/vote crossover
+``search_vs_sampling``    best-of-N, beam search, DVTS, particle filter, SMC at equal budget
 ========================  ===================================================================
 
 Examples
@@ -50,6 +51,7 @@ _FIGURES = {
     "smc_particles": "fig7_smc_particles",
     "real_judges": "fig8_real_judges",
     "answers": "fig9_answers",
+    "search_vs_sampling": "fig10_search_vs_sampling",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]

@@ -10,16 +10,19 @@ from ._common import by_size
 
 @style.styled
 def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: float = 1.0,
-                  epsilon: float = 0.5, tv: float = 0.1, T_guided: int = 10):
-    """Particles needed against T (ε = c/T, constant ε, best-of-N) and guided TV against 2tε.
+                  epsilon: float = 0.25, tv: float = 0.1, T_guided: int = 10):
+    """Particles needed against T (measured), the same against the sufficient-N bounds, and
+    the guided particle's TV against 2tε.
 
     Zhu & Lu, "On the Power of (Approximate) Reward Models for Inference-Time Scaling:
-    Sequential Monte Carlo and Beyond" (arXiv 2602.01381). Product model: T binary steps,
-    uniform base model, reward r^{#ones}; approximate values tilted so that the Bellman error
-    is ε ≈ c/T (polynomial regime) or a constant ε. Left: the smallest N ∈ {1, 2, 4, …} whose
-    SMC output law is within TV ``tv`` of π (measured: markers; bound
-    N = L⁶T(1+ε)^{6(T−1)}/(2δ_TV): dotted), and rejection from the base model (exact law; best-of-N under r is biased
-    toward argmax r and never reaches the target). Right: exact TV of the single guided particle against 2tε.
+    Sequential Monte Carlo and Beyond" (arXiv 2602.01381); docs/theory.md §8. Product model:
+    T binary uniform steps, reward r^{#ones}; `smc.majority_values` with Bellman error
+    ε = c/T or a constant ε (errors compounding along the π-typical paths); TV measured on
+    the count of ones (`smc.scaling_curves`: estimated for SMC, a lower bound on the path TV;
+    exact laws for best-of-N ∝ r and rejection from p). Left: the smallest N with
+    TV ≤ ``tv`` (log scale) with least-squares rates (95% CIs in the size note). Middle:
+    measured N over the sufficient N = L⁶T(1+ε)^{6(T−1)}/(2δ_TV). Right: exact TV of the
+    single guided particle against 2tε.
     """
     style.check_size(size)
     import jax
@@ -28,44 +31,43 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     from ..smc.models import product_model
     from ..smc.values import tilted_values
 
-    Ts, n_runs, n_max = by_size(size, ((2, 4), 200, 256), ((2, 4, 6, 8, 12), 1000, 4096),
-                                ((2, 4, 6, 8, 12, 16), 4000, 16384))
+    Ts, budget, n_max, refine = by_size(
+        size, ((4, 8), 2**9, 128, 0), ((8, 16, 24, 32, 48, 64), 2**12, 2**12, 2),
+        ((8, 16, 24, 32, 48, 64, 96, 128, 192, 256), 2**15, 2**15, 3))
     key = jax.random.key(seed)
-    rows = ex.scaling_table(key, Ts, r=r, c=c, epsilon=epsilon, tv=tv, n_runs=n_runs,
-                            n_max=n_max)
-    # best-of-N under r concentrates on argmax r: it does not sample π at any N
-    best_of_tv = []
-    for T in Ts:
-        got = ex.particles_to_reach_tv(key, product_model(T, r, normalized=True), None, tv,
-                                       method="best_of_n", n_max=n_max)
-        best_of_tv.append(got.tv if not np.isfinite(got.n) else 0.0)
-    Ts_arr = np.asarray(Ts, float)
+    out = ex.scaling_curves(key, Ts, r=r, c=c, epsilon=epsilon, tv=tv, particle_budget=budget,
+                            n_max=n_max, refine=refine, progress=size == "full")
+    fits = out["fits"]
+    T_arr = out["T"]
 
-    def col(name):
-        return np.array([row[name] for row in rows], dtype=float)
-
-    fig, (ax, ax2) = style.figure(2, width=3.9, height=3.3)
-    series = [("poly", rf"SMC, $\varepsilon = {c:g}/T$", style.color(0)),
-              ("const", rf"SMC, $\varepsilon = {epsilon:g}$", style.color(1))]
-    for name, label, colr in series:
-        ax.plot(Ts_arr, col(f"N_{name}"), color=colr, marker="o", markersize=4, linestyle="-",
-                linewidth=1.0, label=label + " (measured)")
-        style.line(ax, Ts_arr, col(f"bound_{name}"), "bound", c=colr, label="  its bound")
-    ax.plot(Ts_arr, col("N_rejection"), color=style.color(3), marker="^", markersize=4,
-            linestyle="-",
-            linewidth=1.0, label="rejection from p (exact)")
-    style.line(ax, Ts_arr, col("bound_rejection"), "bound", c=style.color(3),
-               label="  its bound")
+    fig, (ax, ax1, ax2) = style.figure(3, width=3.4, height=3.2)
+    series = [("poly", rf"SMC, $\varepsilon = {c:g}/T$", style.color(0), "o"),
+              ("const", rf"SMC, $\varepsilon = {epsilon:g}$", style.color(1), "s"),
+              ("importance", r"best-of-N $\propto r$ (exact)", style.color(2), "D"),
+              ("rejection", "rejection from p (exact)", style.color(3), "^")]
+    for name, label, colr, mk in series:
+        n = out[f"N_{name}"]
+        ok = np.isfinite(n)
+        ax.plot(T_arr[ok], n[ok], color=colr, marker=mk, markersize=4, linewidth=1.2,
+                label=label + (" (measured)" if name in ("poly", "const") else ""))
     ax.set_yscale("log")
     ax.set_xlabel("reasoning steps T")
-    ax.set_ylabel(rf"particles / proposals N for TV $\leq$ {tv:g}")
+    ax.set_ylabel(rf"particles / draws N for TV $\leq$ {tv:g}")
     ax.set_title("Cost of sampling π against T")
-    ax.legend(loc="upper left", fontsize=6.8)
-    ax.text(0.98, 0.45, f"best-of-N never reaches TV {tv:g}:\nTV = {best_of_tv[-1]:.2f} at "
-            f"N = {n_max}, T = {Ts[-1]}", transform=ax.transAxes, ha="right", va="center",
-            fontsize=6.8, color=style.color(2))
+    ax.legend(loc="upper left", fontsize=6.5)
 
-    # right: single guided particle, exact TV against 2tε
+    for name, label, colr, mk in series[:2]:
+        n, bd = out[f"N_{name}"], out[f"bound_{name}"]
+        ok = np.isfinite(n)
+        ax1.plot(T_arr[ok], n[ok], color=colr, marker=mk, markersize=4, linewidth=1.2,
+                 label=label + " (measured)")
+        style.line(ax1, T_arr, bd, "bound", c=colr, label="  sufficient N (bound)")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("reasoning steps T")
+    ax1.set_ylabel("particles N")
+    ax1.set_title("Measured against the bound")
+    ax1.legend(loc="upper left", fontsize=6.5)
+
     model = product_model(T_guided, r, normalized=True)
     parts = []
     for i, (name, tilt) in enumerate((("poly", np.log1p(c / T_guided)),
@@ -83,19 +85,30 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     ax2.set_ylabel(r"TV($\tilde\pi_t$, $\hat\pi_t$) of the guided sampler")
     ax2.set_title(f"Single guided particle, T = {T_guided}")
     ax2.set_ylim(0, 1.05)
-    ax2.legend(loc="center right", fontsize=6.8)
-    style.size_note(fig, f"product model, r = {r:g}; SMC TV from {n_runs} runs, N ≤ {n_max} "
-                         f"({size} size)")
+    ax2.legend(loc="center right", fontsize=6.5)
 
-    table = dict(panel="particles", T=Ts_arr, best_of_n_tv_at_n_max=np.asarray(best_of_tv))
-    for name in rows[0]:
-        if name != "T":
-            table[name] = col(name)
+    def rate(key_):
+        f = fits.get(key_)
+        return "n/a" if f is None else f"{f.slope:.3f} [{f.ci_low:.3f}, {f.ci_high:.3f}]"
+
+    fit_txt = (f"d log N/dT: const ε {rate('rate_const')}, best-of-N∝r {rate('rate_importance')}, "
+               f"rejection {rate('rate_rejection')}; d log N/d log T (ε = c/T) "
+               f"{rate('degree_poly')} (OLS, 95% t CI)")
+    short = (f"fitted (95% CI)\nd log N/dT, ε = {epsilon:g}: {rate('rate_const')}\n"
+             f"d log N/d log T, ε = {c:g}/T: {rate('degree_poly')}\n"
+             f"best-of-N (argmax r): TV ≥ {out['tv_best_of_n'].min():.2f} at N = {n_max}")
+    ax.text(0.98, 0.2, short, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.0)
+    style.size_note(fig, f"product model, r = {r:g}; SMC TV on the count from ≥ {budget} "
+                         f"particles an estimate, N ≤ {n_max} ({size} size)")
+    table = {"panel": "particles"}
+    for name, val in out.items():
+        if name != "fits":
+            table[name] = np.asarray(val, float)
     columns = style.long_table([table] + parts)
     params = dict(model="product", r=r, c=c, epsilon=epsilon, tv=tv, Ts=list(Ts),
-                  n_runs=n_runs, n_max=n_max, T_guided=T_guided, seed=seed)
-    last = rows[-1]
-    notes = (f"T = {Ts[-1]}: N = {last['N_poly']:g} (ε = c/T), {last['N_const']:g} "
-             f"(constant ε), rejection {last['N_rejection']:g}; best-of-N stuck at TV "
-             f"{best_of_tv[-1]:.2f}")
+                  particle_budget=budget, n_max=n_max, refine=refine, T_guided=T_guided,
+                  seed=seed, fits={k: f._asdict() for k, f in fits.items()})
+    notes = (f"T = {Ts[-1]}: N = {out['N_poly'][-1]:g} (ε = c/T), {out['N_const'][-1]:g} "
+             f"(constant ε), best-of-N∝r {out['N_importance'][-1]:g}, rejection "
+             f"{out['N_rejection'][-1]:g}; {fit_txt}")
     return style.FigureOutput(fig, columns, params, notes)

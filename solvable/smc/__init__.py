@@ -1,7 +1,8 @@
 """SMC with approximate reward models, and search against sampling (docs/theory.md §8, §9).
 
 The public names are listed explicitly below; helpers stay in their modules
-(`solvable.smc.samplers`, `solvable.smc.experiments`, ...).
+(`solvable.smc.samplers`, `solvable.smc.experiments`, ...); the search methods of docs/theory.md §9
+live in `solvable.smc.search`.
 """
 from .bellman import BellmanError, bellman_error
 from .bounds import (guided_tv_bound, lower_bound_bellman, lower_bound_ratio, polynomial_regime_bound,

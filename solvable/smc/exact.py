@@ -159,8 +159,8 @@ def importance_resampling_law(model: Process, n: int, *, grid: int = 20001) -> n
     >>> import numpy as np
     >>> from solvable.smc import tree_model
     >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
-    >>> [round(float(x), 6) for x in importance_resampling_law(m, 2)]  # brute force: 5/16, 11/16
-    [0.3125, 0.6875]
+    >>> [round(float(x), 6) for x in importance_resampling_law(m, 2)]  # by hand: 3/8, 5/8
+    [0.375, 0.625]
     """
     v.check_integer_at_least("n", n, 1)
     v.check_integer_at_least("grid", grid, 101)

@@ -7,8 +7,9 @@ path = one step). Each returns a `SearchResult` (the answer's terminal node and 
 actually generated, ≤ budget).
 
 * `best_of_n_search`: N = ⌊budget/T⌋ paths from p, answer = argmax of the outcome score.
-* `beam_search`: keep the M distinct prefixes of highest V_t, each expanded by ``n_children``
-  sampled children (or all B children); width M = ⌊budget/(b T)⌋ unless given.
+* `beam_search`: keep the M prefixes of highest V_t, each expanded by ``n_children`` sampled
+  children (copies kept) or all B children (repeats merged); width M = ⌊budget/(b T)⌋
+  unless given.
 * `dvts`: diverse verifier tree search, ⌊budget/(M b T)⌋ independent beam searches of width
   M; answer = argmax of the outcome score over all of them.
 * `llm_particle_filter`: Puri et al. (arXiv 2502.01618): N = ⌊budget/T⌋ particles; at each
@@ -46,7 +47,7 @@ from .. import _validate as v
 from ._levels import stacked
 from .models import Process, Values, tree_model
 from .samplers import _from_p, _no_nan, multinomial, smc_run
-from .values import exact_values, residual_values
+from .values import residual_values
 
 __all__ = [
     "SearchResult",
@@ -60,6 +61,10 @@ __all__ = [
     "dvts",
     "llm_particle_filter",
     "smc_search",
+    "METHODS",
+    "compare_search",
+    "budget_to_reach",
+    "budget_ratio",
 ]
 
 LINKS = ("logit", "log")
@@ -310,7 +315,10 @@ def _beam(key, lp, ch, lv, width: int, n_children: int, all_children: bool):
             cand = jnp.take_along_axis(ch_t[nodes], toks, axis=1)
         gen = jnp.sum(alive, dtype=jnp.int32) * cand.shape[1]
         score = jnp.where(alive[:, None], lv_next[cand], -jnp.inf)
-        score = _dedupe(cand, score)
+        # all children: a repeated node is pure waste, merge it; sampled children: copies
+        # of a prefix stay separate beams (as distinct LLM sequences would), so a wide beam
+        # spends its width on more samples below its best prefixes
+        score = _dedupe(cand, score) if all_children else score.reshape(-1)
         top, idx = jax.lax.top_k(score, width)
         return (cand.reshape(-1)[idx], top > -jnp.inf, steps + gen), None
 
@@ -342,7 +350,7 @@ def _beam_args(model, n_children, width):
 
 def beam_search(key, model: Process, prm: Values, budget: int, *, width: int | None = None,
                 n_children: int | None = None) -> SearchResult:
-    """Beam search on the PRM: keep the M distinct prefixes of highest V_t at every level.
+    """Beam search on the PRM: keep the M prefixes of highest V_t at every level.
 
     Parameters
     ----------
@@ -357,8 +365,9 @@ def beam_search(key, model: Process, prm: Values, budget: int, *, width: int | N
     width : int, optional
         M ≥ 1 (then the budget must cover M b T).
     n_children : int, optional
-        b ≥ 1 sampled children per beam (duplicates merged); None: all B children. With
-        sampled children the root starts as M copies (M b children at the first level).
+        b ≥ 1 sampled children per beam (copies of a prefix kept as separate beams); None:
+        all B children (repeats merged). With sampled children the root starts as M copies
+        (M b children at the first level).
 
     Returns
     -------
@@ -418,7 +427,7 @@ def dvts(key, model: Process, prm: Values, budget: int, *, width: int = 4,
     >>> import jax
     >>> m, c, d = decoy_tree(jax.random.key(0), 4, 2, n_correct=1, n_decoys=1)
     >>> int(dvts(jax.random.key(1), m, decoy_prm(m, c, d, 0.0), 64, width=2, n_children=2).steps)
-    56
+    64
     """
     b, all_children = _beam_args(model, n_children, width)
     n_trees = _count("budget", budget, width * b * model.T, f"one subtree of width {width}")
@@ -467,7 +476,7 @@ def _llm_pf(key, lp, ch, lq, lv_T, n, temperature, aggregation, link, answer):
 
 
 def llm_particle_filter(key, model: Process, prm: Values, budget: int, *,
-                        temperature: float = 1.0, aggregation: str = "product",
+                        temperature: float = 1.0, aggregation: str = "last",
                         link: str = "logit", answer: str = "argmax",
                         step_scores: Values | None = None) -> SearchResult:
     """Particle filtering as used with LLMs: resample ∝ exp(link(A_t)/τ) at every step.
@@ -574,5 +583,185 @@ def smc_search(key, model: Process, prm: Values, budget: int, *,
     return SearchResult(_smc_answer(key, lp, ch, lv, n, answer), jnp.asarray(n * model.T))
 
 
-def _exact_prm(model: Process) -> Values:  # convenience for tests and examples
-    return exact_values(model)
+# ---------------------------------------------------------------- experiments
+METHODS = ("best_of_n", "beam", "dvts", "particle_filter", "smc")
+
+
+def _runner(method: str, model: Process, budget: int, opts: dict):
+    """jit(vmap) of one method at one budget as a function of (keys, stacked log scores), so
+    that a sweep over ε (new scores, same shapes) reuses one compilation."""
+    T, B = model.T, model.B
+    lp, ch = stacked(model)[:2]
+    if method == "best_of_n":
+        n = _count("budget", budget, T, "one path")
+        one = lambda k, lv: _bon(k, lp, ch, lv[-1], n)  # noqa: E731
+    elif method in ("beam", "dvts"):
+        width = opts.get("width")
+        b, all_children = _beam_args(model, opts.get("n_children"), width)
+        if method == "beam":
+            width = width or _count("budget", budget, b * T, "a beam of width 1")
+            n_trees = 1
+        else:
+            width = width or 4
+            n_trees = _count("budget", budget, width * b * T, f"one subtree of width {width}")
+        one = lambda k, lv: _beams(k, lp, ch, lv, int(width), b, all_children, n_trees)[0]  # noqa: E731
+    elif method == "particle_filter":
+        n = _count("budget", budget, T, "one particle")
+        o = dict(temperature=1.0, aggregation="last", link="logit", answer="argmax") | opts
+        one = lambda k, lv: _llm_pf(k, lp, ch, lv, lv[-1], n, float(o["temperature"]),  # noqa: E731
+                                    o["aggregation"], o["link"], o["answer"])
+    elif method == "smc":
+        n = _count("budget", budget, T, "one particle")
+        one = lambda k, lv: _smc_answer(k, lp, ch, lv, n, opts.get("answer", "sample"))  # noqa: E731
+    else:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    return jax.jit(jax.vmap(one, in_axes=(0, None)))
+
+
+def compare_search(key, model: Process, correct, prms: dict, budgets, *, n_runs: int = 400,
+                   methods=METHODS, options: dict | None = None) -> dict:
+    """Answers of every method at every budget under every PRM, ``n_runs`` runs each.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (common random numbers across PRMs).
+    model : Process
+        A tree.
+    correct : array_like of bool
+        Correct leaves.
+    prms : dict
+        Label (e.g. ε) -> `Values`.
+    budgets : sequence of int
+        Budgets in generated steps (each must cover one path of every method).
+    n_runs : int
+        Independent runs per cell.
+    methods : sequence of str
+        Subset of `METHODS`.
+    options : dict, optional
+        Method -> keyword options (e.g. ``{"dvts": {"width": 4, "n_children": 2}}``).
+
+    Returns
+    -------
+    dict
+        ``success[method]``: bool array (n_prms, n_budgets, n_runs); ``nodes[method]``: the
+        answers; ``accuracy``/``stderr`` (n_prms, n_budgets) per method (binomial SE);
+        ``labels``, ``budgets``.
+
+    Examples
+    --------
+    >>> import jax
+    >>> m, c, d = decoy_tree(jax.random.key(0), 4, 2, n_correct=1, n_decoys=1)
+    >>> out = compare_search(jax.random.key(1), m, c, {0.0: decoy_prm(m, c, d, 0.0)}, [64],
+    ...                      n_runs=20, methods=("beam",))
+    >>> float(out["accuracy"]["beam"][0, 0])
+    1.0
+    """
+    v.check_integer_at_least("n_runs", n_runs, 2)
+    correct = np.asarray(correct, bool)
+    options = options or {}
+    labels = list(prms)
+    lvs = [_arrays(model, prms[k])[2] for k in labels]
+    keys = jax.random.split(key, n_runs)
+    out = {"labels": labels, "budgets": np.asarray(budgets), "success": {}, "nodes": {},
+           "accuracy": {}, "stderr": {}}
+    for method in methods:  # loop over methods and budgets: one compilation each
+        nodes = np.zeros((len(labels), len(budgets), n_runs), np.int64)
+        for j, budget in enumerate(budgets):
+            run = _runner(method, model, int(budget), options.get(method, {}))
+            for i, lv in enumerate(lvs):
+                nodes[i, j] = np.asarray(run(keys, lv))
+        succ = correct[nodes]
+        out["nodes"][method] = nodes
+        out["success"][method] = succ
+        acc = succ.mean(-1)
+        out["accuracy"][method] = acc
+        out["stderr"][method] = np.sqrt(acc * (1 - acc) / n_runs)
+    return out
+
+
+def budget_to_reach(budgets, success, target: float) -> float:
+    """Budget at which the accuracy first reaches ``target``, interpolated linearly in
+    log budget between the bracketing grid points (inf if never; the first budget if
+    already there).
+
+    Parameters
+    ----------
+    budgets : array_like
+        Increasing budgets.
+    success : array_like of bool
+        (n_budgets, n_runs) successes.
+    target : float
+        Accuracy level in (0, 1).
+
+    Returns
+    -------
+    float
+        The interpolated budget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.array([[0, 0, 0, 1], [1, 1, 0, 0], [1, 1, 1, 1]], bool)
+    >>> round(budget_to_reach([10, 20, 40], s, 0.5), 3)
+    20.0
+    """
+    b = np.log(np.asarray(budgets, float))
+    a = np.asarray(success, float).mean(-1)
+    hit = np.flatnonzero(a >= target)
+    if len(hit) == 0:
+        return float("inf")
+    j = hit[0]
+    if j == 0:
+        return float(np.exp(b[0]))
+    f = (target - a[j - 1]) / (a[j] - a[j - 1])
+    return float(np.exp(b[j - 1] + f * (b[j] - b[j - 1])))
+
+
+def budget_ratio(budgets, success_a, success_b, target: float, *, n_boot: int = 1000,
+                 seed: int = 0) -> dict:
+    """Budget of method a over budget of method b to reach accuracy ``target``, with a
+    percentile bootstrap 95% interval (runs resampled independently at every budget).
+
+    Parameters
+    ----------
+    budgets : array_like
+        Common budget grid.
+    success_a, success_b : array_like of bool
+        (n_budgets, n_runs) successes of the two methods.
+    target : float
+        Accuracy level.
+    n_boot : int
+        Bootstrap replicates.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    dict
+        ``ratio``, ``ci_low``, ``ci_high`` (inf where method a never reaches the target in a
+        replicate), ``budget_a``, ``budget_b``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[0] * 10, [0] * 5 + [1] * 5, [1] * 10], bool)
+    >>> b = np.array([[0] * 5 + [1] * 5, [1] * 10, [1] * 10], bool)
+    >>> round(budget_ratio([10, 20, 40], a, b, 0.5, n_boot=50)["ratio"], 6)
+    2.0
+    """
+    rng = np.random.default_rng(seed)
+    sa, sb = np.asarray(success_a, bool), np.asarray(success_b, bool)
+    ba, bb = budget_to_reach(budgets, sa, target), budget_to_reach(budgets, sb, target)
+    reps = []
+    for _ in range(n_boot):  # bootstrap replicates
+        ia = rng.integers(0, sa.shape[1], sa.shape)
+        ib = rng.integers(0, sb.shape[1], sb.shape)
+        ra = budget_to_reach(budgets, np.take_along_axis(sa, ia, 1), target)
+        rb = budget_to_reach(budgets, np.take_along_axis(sb, ib, 1), target)
+        reps.append(ra / rb if np.isfinite(rb) else np.nan)
+    reps = np.asarray(reps)
+    reps = reps[~np.isnan(reps)]
+    lo, hi = np.percentile(reps, [2.5, 97.5], method="nearest") if len(reps) else (np.nan, np.nan)
+    return {"ratio": ba / bb, "ci_low": float(lo), "ci_high": float(hi), "budget_a": ba,
+            "budget_b": bb}

@@ -51,7 +51,7 @@ def test_beam_all_children_matches_brute_force(small, width):
 
 def beam_law_sampled(model, prm, width, b):
     """Law of the sampled beam search's answer: enumerate every draw of the M·b children per
-    level (root: M copies), keep the ≤ M distinct best, answer the best outcome score."""
+    level (root: M copies), keep the M best (copies count), answer the best outcome score."""
     probs = [np.exp(np.asarray(a)) for a in model.log_probs]
     lv = [np.asarray(a) for a in prm.log]
     B = model.B
@@ -64,7 +64,7 @@ def beam_law_sampled(model, prm, width, b):
         parents = [q for q in beams for _ in range(b)]
         for toks in itertools.product(range(B), repeat=len(parents)):
             p = pr * np.prod([probs[t][q, s] for q, s in zip(parents, toks)])
-            kids = list(dict.fromkeys(q * B + s for q, s in zip(parents, toks)))
+            kids = [q * B + s for q, s in zip(parents, toks)]  # copies kept
             rec(t + 1, sorted(kids, key=lambda x: -lv[t + 1][x])[:width], p)
 
     rec(0, [0] * width, 1.0)
