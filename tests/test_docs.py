@@ -55,7 +55,6 @@ SECTIONED = [
 # ... except objects defined in these modules, whose docstrings are being brought to that form
 # on other branches: remove an entry once its module's docstrings have the sections
 PENDING = {
-    "solvable.selection",
     "solvable.simulate",
     "solvable.optimize",
     "solvable.figures.fig7_smc_particles",

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solvable import KnobReward, Problem, simulate
+from solvable import KnobReward, Problem
+from solvable.simulate import simulate   # the function (the submodule shadows solvable.simulate once imported)
 
 PAPER = Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
 H = 5e-5  # tolerance: η = h/s̄ ≈ 0.5 in the paper's setting

@@ -26,6 +26,35 @@ def search_vs_sampling(size: str = "quick", seed: int = 0, *, T: int = 8, tree_s
     (`smc.search.decoy_prm`; ε = 0 is the exact V*). Above (1+ε)² r_decoy = 1 the outcome
     score ranks decoys above correct answers. Puri et al. (arXiv 2502.01618) compare these
     methods on LLMs. Dotted line: π(correct), the accuracy of an exact sampler of π ∝ p·r.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}
+        Budgets, runs per point and the ε grid.
+    seed : int
+        Seed of the runs.
+    T : int
+        Depth of the decoy tree.
+    tree_seed : int
+        Seed of the tree's correct and decoy leaves.
+    r_decoy : float
+        Reward of a decoy leaf.
+    eps_small, eps_large : float
+        Bellman errors of the first two panels (default small ε = 1/T).
+    budget_fixed : int
+        Budget (generated steps) of the third panel.
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the accuracies with standard errors per method, budget and ε, and the
+        parameters.
+
+    Examples
+    --------
+    >>> from solvable.figures import FIGURES
+    >>> FIGURES["search_vs_sampling"].__name__
+    'search_vs_sampling'
     """
     style.check_size(size)
     import jax

@@ -188,7 +188,30 @@ def answers(size: str = "quick", seed: int = 0, *, panels=None):
     vote at its best temperature (searched around the k → ∞ optimum t = c) beats both.
     Curves: exact DE (`solvable.generalization_accuracy`; the weighted vote by Monte Carlo
     with exact control variates), simulation of the finite model, k → ∞ limits
-    (`solvable.asymptotics`). ``panels``: names from `PANELS` (default: all).
+    (`solvable.asymptotics`). Second panel: the answer model of `solvable.pool_fit` fitted to
+    RewardMATH judges' pools on k ≤ 3, against their exact best-of-k curves to k = 10.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}
+        Monte Carlo sizes, k grid and the number of real judges fitted (1, 2, 4).
+    seed : int
+        Seed of the simulation and of the weighted vote's Monte Carlo.
+    panels : sequence of str, optional
+        Names from `PANELS` (default: all, "theory" then "pools_fit").
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the plotted data (theory, simulation, limits; real-judge data and model
+        predictions) and the parameters, with each judge's fit.
+
+    Examples
+    --------
+    >>> from solvable.figures import FIGURES
+    >>> from solvable.figures.fig9_answers import PANELS
+    >>> FIGURES["answers"].__name__, list(PANELS)
+    ('answers', ['theory', 'pools_fit'])
     """
     style.check_size(size)
     names = list(PANELS) if panels is None else list(panels)
