@@ -247,8 +247,8 @@ class PoolFit:
         --------
         >>> from solvable import pools
         >>> from solvable.pool_fit import ModelParams, simulate_pool
-        >>> pool = simulate_pool(ModelParams(1.0, 0.6, 0.5), 300, 16, seed=1)
-        >>> f = pools.fit(pool, [1, 2, 3])
+        >>> pool = simulate_pool(ModelParams(1.0, 0.6), 300, 16, seed=1)   # judge = teacher
+        >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread"))
         >>> bool(abs(f.predict("best_of_k", [8])[0] - pools.selection_curve(
         ...     pool, "best_of_k", [8]).mean[0]) < 0.05)
         True
@@ -278,8 +278,8 @@ class PoolFit:
         --------
         >>> from solvable import pools
         >>> from solvable.pool_fit import ModelParams, simulate_pool
-        >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6, 0.5), 200, 8, seed=2), [1, 2, 3],
-        ...              free=("width", "spread", "misalignment"))
+        >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6), 200, 8, seed=2), [1, 2],
+        ...              free=("width", "spread"))
         >>> f.plot().get_xlabel()
         'number of samples k'
         """
@@ -345,7 +345,8 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
     free : sequence of str
         The parameters fitted; the others stay at `start`'s values.
     start : ModelParams, optional
-        Starting point (default: width 1, spread 1, misalignment 0, judge_noise 0.5, beta 1).
+        Starting point, and the values of the parameters not in `free` (default: width 1,
+        spread 1, misalignment 0, beta 1, judge_noise 0.5 if fitted and 0 otherwise).
 
     Returns
     -------
@@ -355,10 +356,10 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
     --------
     >>> from solvable import pools
     >>> from solvable.pool_fit import ModelParams, simulate_pool
-    >>> pool = simulate_pool(ModelParams(1.0, 0.6, 0.5), 300, 16, seed=1)
-    >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread", "misalignment"))
-    >>> f.dof          # pass@k and best-of-k at 3 k, 3 parameters
-    3
+    >>> pool = simulate_pool(ModelParams(1.0, 0.6), 300, 16, seed=1)
+    >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread"))
+    >>> f.dof          # pass@k and best-of-k at 3 k, 2 parameters
+    4
     """
     from . import pools
 
@@ -379,7 +380,8 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
         raise ValueError(f"free must name parameters among {known}, got {free!r}")
     if any(t > 0 for t in temps) and "beta" not in free:
         free.append("beta")
-    start = start or ModelParams(1.0, 1.0, 0.0, 0.5, 1.0)
+    if start is None:       # judge noise starts at 0.5 when fitted, and is 0 when held fixed
+        start = ModelParams(1.0, 1.0, 0.0, 0.5 if "judge_noise" in free else 0.0, 1.0)
     obs, obs_se, per_q = _observed(pool, ks, temps, replacement)
     rules = [("pass", 0.0)] + [("softmax" if t > 0 else "best_of_k", t) for t in temps]
     y = obs.ravel()
