@@ -90,6 +90,7 @@ _FLAG_RULES = ("pass", "majority", "weighted_vote")
 _LAMBDA_STEP = 0.35       # trapezoid step in λ = ln u: relative error ≤ 2|Γ(1 + 2πi/h)| ≈ 1.2e−11
 _SOFTMAX_BLOCK = 32       # questions per compiled block of the softmax recursion
 _PHASE = 32               # samples per phase of the subset-mean recursion
+_NODE_CHUNK = 1024        # λ-nodes per call of the softmax kernel (bounds its memory)
 _LAMBDA_LOW = -34.0       # λ below this (plus −ln k) carries less than e^{−34} of the value
 _LAMBDA_HIGH = math.log(36.0)  # e^{−e^λ Z} < e^{−36} above this (plus −ln Z_min)
 
@@ -692,10 +693,16 @@ def _softmax(pool: Pool, k, temperature, replacement):
     c = np.pad(np.where(valid, pool.correct, 0.0), pad)
     kernel = functools.partial(_softmax_kernel, k_max=_bucket(k_max, 8),
                                replacement=bool(replacement))
-    res = map_blocks(kernel, [jnp.asarray(np.pad(logw, pad)), jnp.asarray(c),
-                              jnp.asarray(np.pad(valid, pad)), jnp.asarray(lam),
-                              jnp.asarray(lam_w)], _SOFTMAX_BLOCK)
-    return np.asarray(res)[:, k]
+    args = [jnp.asarray(np.pad(logw, pad)), jnp.asarray(c), jnp.asarray(np.pad(valid, pad))]
+    total = 0.0
+    # the integral is a sum over nodes: at most _NODE_CHUNK of them at a time bounds the
+    # memory (nodes × k_max per question) when a small T spreads the weights over many scales
+    for n0 in range(0, lam.shape[1], _NODE_CHUNK):
+        sl = slice(n0, n0 + _NODE_CHUNK)
+        total = total + np.asarray(map_blocks(
+            kernel, args + [jnp.asarray(lam[:, sl]), jnp.asarray(lam_w[:, sl])],
+            _SOFTMAX_BLOCK))
+    return total[:, k]
 
 
 def _bucket(size: int, step: int) -> int:

@@ -56,7 +56,7 @@ def test_every_rule_against_enumeration(replacement, ties):
 
 
 def test_softmax_wide_score_range_against_enumeration():
-    """Weights spanning e^{±300}: the λ-range must follow them (n = 16, all k)."""
+    """Weights spanning e^{±300} and e^{±6000}: the λ-nodes must follow them (n = 16, all k)."""
     rng = np.random.default_rng(3)
     s = np.concatenate([rng.normal(size=8) * 50, rng.normal(size=8)])
     c = (rng.random(16) < 0.4).astype(float)
@@ -66,6 +66,13 @@ def test_softmax_wide_score_range_against_enumeration():
         curve = pools.selection_curve(pool, "softmax", ks, temperature=t)
         ref = [brute_force("softmax", list(s), list(c), None, k, t) for k in ks]
         np.testing.assert_allclose(curve.mean, ref, rtol=0, atol=TOL)
+    # scores 300 wide at T = 0.05: weights over e^{±6000}, more λ-nodes than one kernel call
+    s = np.concatenate([rng.normal(size=8) * 300, rng.normal(size=8)])
+    assert pools._lambda_nodes(((s - s.max()) / 0.05)[None], np.ones((1, 16), bool),
+                               16)[0].shape[1] > pools._NODE_CHUNK
+    curve = pools.selection_curve(_pool_of(s, c), "softmax", ks, temperature=0.05)
+    ref = [brute_force("softmax", list(s), list(c), None, k, 0.05) for k in ks]
+    np.testing.assert_allclose(curve.mean, ref, rtol=0, atol=TOL)
 
 
 def test_float_losses_are_averaged():
