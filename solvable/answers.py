@@ -34,7 +34,7 @@ gives the tilted Gaussian's mass P(N(a t/(1+t), t/(1+t)) ∈ J) (`solvable.asymp
     P(bin 0 wins | N_0 = c) = Σ_m [x^n y^m] Π_{j≠0} (Σ_{i<c} a_{j,i} x^i + y a_{j,c} x^c) /
                               ((m + 1) P(Poisson(n) = n)),
 
-which is the generating-function formula of the working notes written with probabilities (no
+which is the generating-function formula of docs/theory.md §6 written with probabilities (no
 factorials, nothing under- or overflows); it is checked against brute-force enumeration of the
 multinomial counts. Every coefficient is a sum of positive terms.
 
@@ -276,9 +276,30 @@ def accuracy_normalized(k, t, b, a, eta):
     t = 0 is best-of-k, t = ∞ (and k = 1) the pass rate q_0. Concrete inputs are evaluated
     per branch (only the branch each point needs); inside a caller's trace both branches run.
 
+    Parameters
+    ----------
+    k : float or array
+        Number of candidates, real ≥ 1.
+    t : float or array
+        Normalised temperature T/(2s²) ≥ 0 (0: best-of-k; ``inf``: a uniform pick).
+    b : float or array
+        (m − μ_T)/s, the predictive mean's offset from the right answer.
+    a : float or array
+        (m − μ_R)/s, its offset from the judge's preferred answer.
+    eta : float or array
+        h/s > 0, the half-width of the correct interval.
+
+    Returns
+    -------
+    jax.Array
+        The accuracy, clipped to [0, 1], with the broadcast shape of the arguments.
+
     Examples
     --------
     >>> round(float(accuracy_normalized(1.0, 0.5, 0.3, 0.0, 0.5)), 6)  # k = 1: the pass rate
+    0.367404
+    >>> from scipy.special import ndtr
+    >>> round(float(ndtr(0.5 - 0.3) - ndtr(-0.5 - 0.3)), 6)          # q_0 = Φ(η − b) − Φ(−η − b)
     0.367404
     """
     k, t, b, a, eta = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.float64) for v in (k, t, b, a, eta)))
@@ -323,6 +344,21 @@ def bin_probabilities(b, eta):
 
     Returns ``(q0, others)``: the correct bin's probability and those of the other bins with
     q_j > 1e−18 (their total mass left out is below 1e−30).
+
+    Parameters
+    ----------
+    b : float
+        (m − μ_T)/s, the predictive mean's offset from the right answer.
+    eta : float
+        h/s > 0; bins have width 2η and bin 0 is centred on the right answer.
+
+    Returns
+    -------
+    q0 : float
+        Probability of bin 0, the correct answer.
+    others : numpy.ndarray
+        Probabilities of the other bins within 12 predictive widths of the mean, those below
+        1e−18 dropped (in increasing bin order).
 
     Examples
     --------
@@ -475,7 +511,14 @@ def majority_accuracy(k, q0, others):
 # --- weighted vote: Monte Carlo with exact control variates -----------------------------------
 
 class WeightedVote(NamedTuple):
-    """Weighted-vote accuracy estimate: ``value`` and its standard error ``stderr``."""
+    """Weighted-vote accuracy estimate: ``value`` and its standard error ``stderr``.
+
+    Examples
+    --------
+    >>> est = WeightedVote(0.75, 0.01)
+    >>> est.value, est.stderr
+    (0.75, 0.01)
+    """
 
     value: float
     stderr: float
@@ -488,7 +531,39 @@ def vote_draws(rng, k, t, b, a, eta, n):
     ζ = (y − μ_R)/s = a + z, z ~ N(0, 1); b, a, t may be arrays of length n, one input per row)
     and returns float arrays (weighted vote, softmax sampling Σ p_i 1{correct}, plurality vote
     with ties counted 1/(number of leaders), best-of-k). Bin scores are accumulated with
-    `np.bincount` over (row, bin) pairs: O(n k)."""
+    `np.bincount` over (row, bin) pairs: O(n k).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the draws.
+    k : int
+        Number of answers per row.
+    t : float or array
+        Normalised temperature T/(2s²) (``inf``: equal weights).
+    b, a : float or array
+        (m − μ_T)/s and (m − μ_R)/s, scalars or one value per row.
+    eta : float
+        h/s > 0.
+    n : int
+        Number of rows (independent sets of k draws).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (vote, soft, major, best), each of shape (n,): the weighted vote's correctness (0/1),
+        the softmax-sampling accuracy Σ_i p_i 1{y_i correct}, the plurality vote's (1/(number
+        of leaders) when bin 0 ties for the lead) and best-of-k's (0/1).
+
+    Examples
+    --------
+    With one answer per row every aggregator returns that answer, so the four agree:
+
+    >>> import numpy as np
+    >>> vote, soft, major, best = vote_draws(np.random.default_rng(0), 1, 0.5, 0.3, 0.1, 0.5, 6)
+    >>> vote.shape, bool(np.all(vote == soft) and np.all(vote == major) and np.all(vote == best))
+    ((6,), True)
+    """
     b, a, t = (np.broadcast_to(np.asarray(v, float), (n,))[:, None] for v in (b, a, t))
     z = rng.standard_normal((n, k))
     u, zeta = b + z, a + z
@@ -522,7 +597,34 @@ def vote_draws(rng, k, t, b, a, eta, n):
 
 def controlled_mean(values, controls, exact):
     """Regression-adjusted Monte Carlo mean of ``values`` with control variates of known mean:
-    returns (estimate, standard error). Controls that do not vary are ignored."""
+    returns (estimate, standard error). Controls that do not vary are ignored.
+
+    Parameters
+    ----------
+    values : array
+        The n samples whose mean is estimated.
+    controls : sequence of arrays
+        Control variates, each n samples drawn together with ``values``.
+    exact : sequence of float
+        The known means of the controls, in the same order.
+
+    Returns
+    -------
+    tuple of float
+        (estimate, standard error): the mean of ``values`` minus the least-squares fit on the
+        centred controls, and the residual's standard deviation (degrees of freedom n − 1 minus
+        the number of controls used) over √n.
+
+    Examples
+    --------
+    A control equal to the values themselves makes the estimate its exact mean, with no error:
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random(100)
+    >>> est, err = controlled_mean(x, [x], [0.5])
+    >>> round(est, 12), round(err, 12)
+    (0.5, 0.0)
+    """
     values = np.asarray(values, float)
     c = np.stack([np.asarray(x, float) - e for x, e in zip(controls, exact)], axis=1)
     c = c[:, c.std(axis=0) > 0]
@@ -541,11 +643,38 @@ def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
     Returns a `WeightedVote` (value, stderr). t = ∞ is the plurality vote and t = 0 best-of-k
     (exact); k = 1 gives q_0.
 
+    Parameters
+    ----------
+    k : int
+        Number of answers (≥ 1).
+    t : float
+        Normalised temperature T/(2s²) ≥ 0 (0: best-of-k; ``inf``: the plurality vote).
+    b : float
+        (m − μ_T)/s.
+    a : float
+        (m − μ_R)/s.
+    eta : float
+        h/s > 0.
+    samples : int, optional
+        Monte Carlo size (sets of k draws) when 0 < t < ∞ and k > 1.
+    seed : int, optional
+        Seed of the Monte Carlo draws.
+
+    Returns
+    -------
+    WeightedVote
+        The estimate clipped to [0, 1] and its standard error (0 in the exact cases k = 1,
+        t = 0 and t = ∞).
+
     Examples
     --------
     >>> est = weighted_vote_accuracy(5, 1.0, 0.3, 0.3, 0.5, samples=4096)
     >>> 0.0 < est.value < 1.0 and est.stderr < 0.01
     True
+    >>> from scipy.special import ndtr
+    >>> q0 = ndtr(0.5 - 0.3) - ndtr(-0.5 - 0.3)  # k = 1: the pass rate Φ(η − b) − Φ(−η − b)
+    >>> round(float(q0), 6), round(weighted_vote_accuracy(1, 1.0, 0.3, 0.3, 0.5).value, 6)
+    (0.367404, 0.367404)
     """
     k, t, b, a, eta = int(k), float(t), float(b), float(a), float(eta)
     q0, others = bin_probabilities(b, eta)
@@ -693,6 +822,42 @@ def offset_rule(law, temperature, tolerance, rule, nodes=8):
     variable does not see the large-k steps (measured with an aligned reward, cosine 0.8, in
     the paper's setting, h = 5e-5, best-of-k: 8 against 16 nodes differ by 1e-9 at k = 4 but
     by 5e-7 absolute, 2% relative, at k = 1e4).
+
+    Parameters
+    ----------
+    law : OffsetLaw
+        The Gaussian law of the offsets (`solvable.offset_law`).
+    temperature : float
+        T ≥ 0 (sets the tilted mean's step for the softmax).
+    tolerance : float
+        h > 0, in the units of the outputs.
+    rule : {"softmax", "majority", "weighted_vote"}
+        The aggregation rule whose large-k steps are put on panel edges.
+    nodes : int, optional
+        Gauss–Legendre nodes per panel of the half-line rule (for other laws, that of the
+        reward offset, the outer variable of `solvable.average`'s two-dimensional rule).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (Δ_T, Δ_R, weights): nodes and weights such that Σ w f(Δ_T, Δ_R) approximates
+        E[f(Δ_T, Δ_R)] for f even under (Δ_T, Δ_R) → (−Δ_T, −Δ_R) (rank-one laws use the
+        half-line, with doubled weights), which the accuracies are.
+
+    Examples
+    --------
+    The weights sum to 1 and reproduce the variance of Δ_T; for `KnobReward` (c) the nodes lie
+    on the line Δ_R = (1 + c) Δ_T:
+
+    >>> import numpy as np
+    >>> from solvable import Problem, KnobReward, offset_law
+    >>> p = Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
+    >>> law = offset_law(p, KnobReward(0.5))
+    >>> dt, dr, w = offset_rule(law, 0.0, 2e-4, "softmax")
+    >>> round(float(w.sum()), 9), round(float(w @ dt**2 / law.var_teacher), 9)
+    (1.0, 1.0)
+    >>> bool(np.allclose(dr, 1.5 * dt))
+    True
     """
     from .average import _XI_EDGES, _legendre, _offset_nodes
     if not law.rank_one:
@@ -756,6 +921,16 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     >>> h = 2e-4
     >>> round(generalization_accuracy(p, KnobReward(0.5), 1, 0.0, tolerance=h), 6)  # pass rate
     0.950021
+
+    The same pass rate in closed form: y − μ_T ~ N(0, s̄² + Var Δ_T) over inputs and draws, so
+    it is 2Φ(h/√(s̄² + Var Δ_T)) − 1:
+
+    >>> import math
+    >>> from scipy.special import ndtr
+    >>> from solvable import offset_law
+    >>> law = offset_law(p, KnobReward(0.5))
+    >>> round(float(2 * ndtr(h / math.sqrt(law.predictive_var + law.var_teacher)) - 1), 6)
+    0.950021
     """
     _check_rule(rule)
     if rule == "softmax":
@@ -792,6 +967,35 @@ def weighted_vote_averaged(problem, reward, k, temperature, *, tolerance, sample
     ``controls``: which exact averages to use as control variates (the softmax one costs most
     to compute); ``exact``: optional precomputed values of them, by the same names (at this k,
     T and tolerance). Returns a `WeightedVote` (value, stderr).
+
+    Parameters
+    ----------
+    problem : Problem
+        The teacher–student problem (or an `OffsetLaw`, with ``reward=None``).
+    reward : Reward or None
+        The judge's reward.
+    k : int
+        Number of answers (≥ 1).
+    temperature : float
+        T ≥ 0 (0: best-of-k; ``inf``: the plurality vote).
+    tolerance : float
+        h > 0, in the units of the outputs.
+    samples : int, optional
+        Monte Carlo size: inputs drawn from the offsets' law, one set of k answers each.
+    seed : int, optional
+        Seed of the draws.
+    controls : sequence of str, optional
+        Names among ``"softmax"``, ``"majority"``, ``"best_of_k"`` of the control variates used.
+    exact : dict, optional
+        Precomputed exact averages of the controls, keyed by those names; missing ones are
+        computed with `generalization_accuracy`.
+
+    Returns
+    -------
+    WeightedVote
+        The estimate clipped to [0, 1] and its standard error; k = 1, T = 0 and T = ∞ are
+        returned exactly (best-of-k's, best-of-k's and the plurality vote's averages) with
+        standard error 0.
 
     Examples
     --------
