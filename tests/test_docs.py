@@ -59,7 +59,7 @@ PENDING = {
     "solvable.optimize",
     "solvable.figures.fig7_smc_particles",
 }
-PENDING_PREFIXES = ("solvable.smc",)
+PENDING_PREFIXES = ()
 
 
 def _doctests(module_name: str):

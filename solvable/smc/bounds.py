@@ -48,14 +48,56 @@ def _out(log_value, log):
 
 
 def lower_bound_ratio(T: int, ratio_bound: float, *, log: bool = False):
-    """Ω(L^{2T/3}): queries any sampler within TV 1/3 of π needs without Bellman control."""
+    """Ω(L^{2T/3}): queries any sampler within TV 1/3 of π needs without Bellman control.
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    ratio_bound : float
+        Ratio bound L ≥ 1.
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        L^{2T/3} (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(lower_bound_ratio(3, 2.0)), 6)  # 2^2
+    4.0
+    """
     _check_T(T)
     _check_L(ratio_bound)
     return _out(2 * T / 3 * np.log(ratio_bound), log)
 
 
 def lower_bound_bellman(T: int, epsilon: float, *, log: bool = False):
-    """Ω((1+ε)^{2T/3}): the same with Bellman error ε (hidden prefix of length 2T/3)."""
+    """Ω((1+ε)^{2T/3}): the same with Bellman error ε (hidden prefix of length 2T/3).
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    epsilon : float
+        Bellman error ε ≥ 0.
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        (1+ε)^{2T/3} (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(lower_bound_bellman(3, 1.0)), 6)  # 2^2
+    4.0
+    """
     _check_T(T)
     _check_eps(epsilon)
     return _out(2 * T / 3 * np.log1p(epsilon), log)
@@ -63,7 +105,28 @@ def lower_bound_bellman(T: int, epsilon: float, *, log: bool = False):
 
 def guided_tv_bound(t, epsilon: float, *, sharp: bool = False):
     """TV(π̃_t, π̂_t) ≤ 2tε for the single guided particle (docs/theory.md §8); ``sharp=True`` gives
-    the derived 1 − (1+ε)^{−2t} ≤ 2tε (see `exact`)."""
+    the derived 1 − (1+ε)^{−2t} ≤ 2tε (see `exact`).
+
+    Parameters
+    ----------
+    t : int, float or array_like
+        Level(s) t ≥ 0.
+    epsilon : float
+        Bellman error ε ≥ 0.
+    sharp : bool
+        Return 1 − (1+ε)^{−2t} instead of 2tε.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The bound, shaped like ``t``.
+
+    Examples
+    --------
+    >>> from solvable.smc import guided_tv_bound
+    >>> round(float(guided_tv_bound(2, 0.1)), 6), round(float(guided_tv_bound(2, 0.1, sharp=True)), 6)
+    (0.4, 0.316987)
+    """
     v.check_nonnegative("t", t)
     _check_eps(epsilon)
     t = np.asarray(t, dtype=float)
@@ -71,7 +134,32 @@ def guided_tv_bound(t, epsilon: float, *, sharp: bool = False):
 
 
 def smc_particle_bound(T: int, epsilon: float, ratio_bound: float, tv: float, *, log: bool = False):
-    """N = L⁶ T (1+ε)^{6(T−1)} / (2 δ_TV): enough particles for TV(E[law of output], π) ≤ δ_TV."""
+    """N = L⁶ T (1+ε)^{6(T−1)} / (2 δ_TV): enough particles for TV(E[law of output], π) ≤ δ_TV.
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    epsilon : float
+        Bellman error ε ≥ 0.
+    ratio_bound : float
+        Ratio bound L ≥ 1.
+    tv : float
+        Target TV δ_TV in (0, 1).
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        The particle count N (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(smc_particle_bound(2, 0.0, 1.0, 0.25)), 6)  # T / (2 δ) with ε = 0, L = 1
+    4.0
+    """
     _check_T(T)
     _check_eps(epsilon)
     _check_L(ratio_bound)
@@ -81,13 +169,63 @@ def smc_particle_bound(T: int, epsilon: float, ratio_bound: float, tv: float, *,
 
 
 def smc_cost_bound(T: int, epsilon: float, ratio_bound: float, tv: float, *, log: bool = False):
-    """Total work N·T of SMC with N = `smc_particle_bound`."""
+    """Total work N·T of SMC with N = `smc_particle_bound`.
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    epsilon : float
+        Bellman error ε ≥ 0.
+    ratio_bound : float
+        Ratio bound L ≥ 1.
+    tv : float
+        Target TV δ_TV in (0, 1).
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        N·T (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(smc_cost_bound(2, 0.0, 1.0, 0.25)), 6)  # 4 particles × 2 steps
+    8.0
+    """
     lg = smc_particle_bound(T, epsilon, ratio_bound, tv, log=True) + np.log(T)
     return _out(lg, log)
 
 
 def polynomial_regime_bound(T: int, c: float, ratio_bound: float, tv: float, *, log: bool = False):
-    """ε = c/T: N ≤ L⁶ e^{6c} T / (2 δ_TV) (since (1 + c/T)^{6(T−1)} ≤ e^{6c}), work O(T²)."""
+    """ε = c/T: N ≤ L⁶ e^{6c} T / (2 δ_TV) (since (1 + c/T)^{6(T−1)} ≤ e^{6c}), work O(T²).
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    c : float
+        Constant c ≥ 0 of ε = c/T.
+    ratio_bound : float
+        Ratio bound L ≥ 1.
+    tv : float
+        Target TV δ_TV in (0, 1).
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        The particle bound (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(polynomial_regime_bound(2, 0.0, 1.0, 0.25)), 6)  # c = 0: T / (2 δ)
+    4.0
+    """
     _check_T(T)
     v.check_nonnegative("c", c)
     _check_L(ratio_bound)
@@ -97,7 +235,33 @@ def polynomial_regime_bound(T: int, c: float, ratio_bound: float, tv: float, *, 
 
 def pool_mh_cost(T: int, ratio_bound: float, delta: float, tv: float, *, log: bool = False):
     """Õ(L T³ log(1/δ) log(1/δ_TV)): pool-plus-independent-MH cost when ε and the pool error
-    are O(1/T) (constant and log factors of Õ set to 1)."""
+    are O(1/T) (constant and log factors of Õ set to 1).
+
+    Parameters
+    ----------
+    T : int
+        Horizon T ≥ 1.
+    ratio_bound : float
+        Ratio bound L ≥ 1.
+    delta : float
+        Failure probability δ in (0, 1).
+    tv : float
+        Target TV δ_TV in (0, 1).
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        The cost (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> import math
+    >>> round(float(pool_mh_cost(2, 1.0, math.exp(-1), math.exp(-1))), 6)  # T^3
+    8.0
+    """
     _check_T(T)
     _check_L(ratio_bound)
     _check_tv("delta", delta)
@@ -109,7 +273,28 @@ def pool_mh_cost(T: int, ratio_bound: float, delta: float, tv: float, *, log: bo
 def rejection_cost(acceptance: float, tv: float, *, log: bool = False):
     """Proposals from p for rejection sampling (acceptance a = E_p[r]/max r) to fail with
     probability ≤ δ_TV: ⌈log δ_TV / log(1 − a)⌉ ≈ log(1/δ_TV)/a (an upper bound on the N that
-    reaches TV ≤ δ_TV, since TV ≤ (1−a)^N, see `exact`)."""
+    reaches TV ≤ δ_TV, since TV ≤ (1−a)^N, see `exact`).
+
+    Parameters
+    ----------
+    acceptance : float
+        Acceptance rate a in (0, 1].
+    tv : float
+        Target TV δ_TV in (0, 1).
+    log : bool
+        Return the natural log of the value.
+
+    Returns
+    -------
+    float
+        The number of proposals (or its log).
+
+    Examples
+    --------
+    >>> from solvable.smc import *
+    >>> round(float(rejection_cost(0.5, 0.25)), 6)  # ceil(log 0.25 / log 0.5)
+    2.0
+    """
     v.check_positive("acceptance", acceptance)
     v.check_at_least("1 - acceptance", 1 - acceptance, 0.0)
     _check_tv("tv", tv)

@@ -46,7 +46,24 @@ __all__ = [
 
 
 def tv_distance(p, q) -> float:
-    """TV(p, q) = ½ Σ |p − q|."""
+    """TV(p, q) = ½ Σ |p − q|.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Two laws of the same shape.
+
+    Returns
+    -------
+    float
+        The total variation distance.
+
+    Examples
+    --------
+    >>> from solvable.smc import tv_distance
+    >>> tv_distance([1.0, 0.0], [0.5, 0.5])
+    0.5
+    """
     p, q = np.asarray(p, float), np.asarray(q, float)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
@@ -58,17 +75,79 @@ def _normalise(lw):
 
 
 def base_law(model: Process) -> np.ndarray:
-    """p on the terminal nodes."""
+    """p on the terminal nodes.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+
+    Returns
+    -------
+    numpy.ndarray
+        p on the n_T terminal nodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import base_law
+    >>> base_law(m).round(6).tolist()
+    [0.5, 0.5]
+    """
     return np.asarray(jnp.exp(log_masses(model)[-1]))
 
 
 def target_law(model: Process) -> np.ndarray:
-    """π ∝ p r on the terminal nodes."""
+    """π ∝ p r on the terminal nodes.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+
+    Returns
+    -------
+    numpy.ndarray
+        π on the n_T terminal nodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import target_law
+    >>> target_law(m).round(6).tolist()  # (1, 3) / 4
+    [0.25, 0.75]
+    """
     return np.asarray(_normalise(log_masses(model)[-1] + model.log_reward))
 
 
 def intermediate_targets(model: Process, values=None):
-    """π̃_t ∝ p(s_{1:t}) V_t(s_{1:t}), t = 0..T (a level container; π̃_T = π)."""
+    """π̃_t ∝ p(s_{1:t}) V_t(s_{1:t}), t = 0..T (a level container; π̃_T = π).
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+
+    Returns
+    -------
+    tuple or jax.Array
+        π̃_t per level (tuple for trees, (T+1, S) array for Markov models).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import intermediate_targets, exact_values
+    >>> [np.round(np.asarray(x), 6).tolist() for x in intermediate_targets(m, exact_values(m))]
+    [[1.0], [0.25, 0.75]]
+    """
     vals = as_values(model, values)
     return lmap(lambda lm, lv: _normalise(lm + lv), log_masses(model), vals.log)
 
@@ -80,7 +159,29 @@ def _guided_kernel(lp, ch, lv_next):
 
 
 def guided_law(model: Process, values=None):
-    """Law π̂_t of the guided sampler's prefix s_{1:t}, t = 0..T (a level container)."""
+    """Law π̂_t of the guided sampler's prefix s_{1:t}, t = 0..T (a level container).
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+
+    Returns
+    -------
+    tuple or jax.Array
+        π̂_t per level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import guided_law, exact_values
+    >>> np.round(np.asarray(guided_law(m, exact_values(m))[1]), 6).tolist()  # V = V*: π
+    [0.25, 0.75]
+    """
     vals = as_values(model, values)
     kern = jax.vmap(_guided_kernel) if model.is_markov else _guided_kernel
     kernels = lmap(kern, model.log_probs, model.children, vals.log[1:])
@@ -88,7 +189,29 @@ def guided_law(model: Process, values=None):
 
 
 def guided_tv(model: Process, values=None) -> np.ndarray:
-    """TV(π̃_t, π̂_t) for t = 0..T; compare with 2tε (docs/theory.md §8) and 1 − (1+ε)^{−2t} [derived]."""
+    """TV(π̃_t, π̂_t) for t = 0..T; compare with 2tε (docs/theory.md §8) and 1 − (1+ε)^{−2t} [derived].
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The T+1 distances.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import guided_tv, exact_values
+    >>> guided_tv(m, exact_values(m)).round(9).tolist()  # V = V*: exact
+    [0.0, 0.0]
+    """
     a, b = intermediate_targets(model, values), guided_law(model, values)
     return np.array([tv_distance(x, y) for x, y in zip(a, b)])
 
@@ -99,13 +222,55 @@ def _terminal(model):
 
 
 def acceptance_rate(model: Process) -> float:
-    """a = E_p[r] / max r (max over reachable terminal nodes): rejection's acceptance rate."""
+    """a = E_p[r] / max r (max over reachable terminal nodes): rejection's acceptance rate.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+
+    Returns
+    -------
+    float
+        The acceptance rate a in (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import acceptance_rate
+    >>> round(acceptance_rate(m), 6)  # E r / max r = 2/3
+    0.666667
+    """
     p, lr, reach = _terminal(model)
     return float(np.sum(p * np.exp(lr - lr[reach].max())))
 
 
 def best_of_n_law(model: Process, n: int) -> np.ndarray:
-    """Exact law of best-of-N from p (ties broken uniformly), see module docstring."""
+    """Exact law of best-of-N from p (ties broken uniformly), see module docstring.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    n : int
+        Number of draws N ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        The law on the terminal nodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import best_of_n_law
+    >>> best_of_n_law(m, 2).round(6).tolist()  # the low leaf needs both draws: 1/4
+    [0.25, 0.75]
+    """
     v.check_integer_at_least("n", n, 1)
     p, lr, _ = _terminal(model)
     order = np.argsort(lr, kind="stable")
@@ -118,7 +283,31 @@ def best_of_n_law(model: Process, n: int) -> np.ndarray:
 
 
 def rejection_law(model: Process, n: int) -> np.ndarray:
-    """Exact law of rejection sampling from p with at most n proposals (module docstring)."""
+    """Exact law of rejection sampling from p with at most n proposals (module docstring).
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    n : int
+        Maximum number of proposals ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        The law on the terminal nodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import rejection_law
+    >>> rejection_law(m, 1).round(6).tolist()  # one proposal: p
+    [0.5, 0.5]
+    >>> rejection_law(m, 2).round(6).tolist()  # (8/9) π + (1/3)(1/3, 0)
+    [0.333333, 0.666667]
+    """
     v.check_integer_at_least("n", n, 1)
     m = 1.0 - acceptance_rate(model)
     p, lr, reach = _terminal(model)

@@ -58,6 +58,24 @@ __all__ = [
 
 
 class TVEstimate(NamedTuple):
+    """A TV distance to π estimated from independent SMC runs (`smc_tv`).
+
+    Parameters
+    ----------
+    tv : float
+        The TV distance between the mean output law and π.
+    stderr : float
+        Its standard error over the runs.
+    noise_floor : float
+        The TV expected from Monte Carlo noise alone when the mean law equals π.
+
+    Examples
+    --------
+    >>> from solvable.smc.experiments import TVEstimate
+    >>> TVEstimate(0.05, 0.01, 0.02).tv
+    0.05
+    """
+
     tv: float
     stderr: float
     noise_floor: float
@@ -95,7 +113,37 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
 
     Compiled once per bucket (particle cap 16, 256 or a power of 2; levels and states multiples of 16) and
     run with the first ``n_particles`` of the cap active, so a sweep over N and T reuses a
-    handful of compilations (see `_padded` for why the padding leaves the law unchanged)."""
+    handful of compilations (see `_padded` for why the padding leaves the law unchanged).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    n_particles : int
+        Number of particles N ≥ 1.
+    n_runs : int
+        Number of independent runs ≥ 2.
+    resampling : callable
+        Resampling scheme.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_runs, n_T) array; each row is a law (sums to 1).
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> laws = smc_output_laws(jax.random.key(0), m, exact_values(m), 4, 10)
+    >>> laws.shape, bool(np.allclose(laws.sum(1), 1.0))
+    ((10, 2), True)
+    """
     v.check_integer_at_least("n_runs", n_runs, 2)
     lp, ch, lv = _prepare(model, values, n_particles)
     T, S, _ = lp.shape
@@ -127,7 +175,37 @@ def _tv_estimate(laws: np.ndarray, pi: np.ndarray) -> TVEstimate:
 
 def smc_tv(key, model: Process, values, n_particles: int, n_runs: int = 2000,
            resampling=multinomial) -> TVEstimate:
-    """TV(E[law of the SMC output], π) with its standard error and noise floor."""
+    """TV(E[law of the SMC output], π) with its standard error and noise floor.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    n_particles : int
+        Number of particles N ≥ 1.
+    n_runs : int
+        Number of independent runs ≥ 2.
+    resampling : callable
+        Resampling scheme.
+
+    Returns
+    -------
+    TVEstimate
+        The TV, its standard error and the noise floor.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> est = smc_tv(jax.random.key(0), m, exact_values(m), 16, n_runs=100)
+    >>> round(est.tv, 6), round(est.stderr, 6)  # each run puts weight 1 on leaf 1
+    (0.0, 0.0)
+    """
     laws = smc_output_laws(key, model, values, n_particles, n_runs, resampling)
     return _tv_estimate(laws, target_law(model))
 
@@ -252,7 +330,44 @@ def scaling_table(key, Ts=(2, 4, 8, 16), *, r: float = 3.0, c: float = 1.0,
     ``family``: "majority" (default, `values.majority_values`: the per-step errors compound
     along the π-typical paths, so N grows like exp(Θ(T)) at constant ε and stays bounded at
     ε = c/T) or "tilted" (`values.tilted_values` with tilt log(1 + ε): ε ≲ the target, but its
-    per-step weight variance is O(tilt²/T), so SMC stays cheap at affordable T)."""
+    per-step weight variance is O(tilt²/T), so SMC stays cheap at affordable T).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    Ts : sequence of int
+        Horizons T.
+    r : float
+        Reward factor of the product model.
+    c : float
+        Constant of the polynomial regime ε = c/T.
+    epsilon : float
+        The constant Bellman error ε.
+    tv : float
+        Target TV δ_TV in (0, 1).
+    n_runs : int
+        SMC runs per TV estimate.
+    n_max : int
+        Largest N tried for SMC.
+    family : str
+        One of `VALUE_FAMILIES`.
+    refine : int
+        Bisection steps passed to `particles_to_reach_tv`.
+
+    Returns
+    -------
+    list of dict
+        One row per T with keys "T", "eps_poly", "N_poly", "bound_poly", ..., "N_rejection",
+        "N_best_of_n" (see `format_table`).
+
+    Examples
+    --------
+    >>> import jax
+    >>> rows = scaling_table(jax.random.key(0), Ts=(2,), n_runs=50, n_max=64)  # doctest: +SLOW
+    >>> rows[0]["T"], round(rows[0]["eps_poly"], 6)  # majority values: ε = c/T
+    (2, 0.5)
+    """
     if family not in VALUE_FAMILIES:
         raise ValueError(f"family must be one of {VALUE_FAMILIES}, got {family!r}")
     make = majority_values if family == "majority" else (
@@ -284,6 +399,22 @@ def scaling_table(key, Ts=(2, 4, 8, 16), *, r: float = 3.0, c: float = 1.0,
 
 
 class GrowthFit(NamedTuple):
+    """Growth of particle counts with T, exponential and polynomial (`growth_rates`).
+
+    Parameters
+    ----------
+    exp_rate : float
+        Slope of log N against T.
+    poly_degree : float
+        Slope of log N against log T.
+
+    Examples
+    --------
+    >>> rows = [{"T": t, "N": 2.0**t} for t in (2, 4, 8)]
+    >>> round(growth_rates(rows, "N").exp_rate, 4)  # log 2
+    0.6931
+    """
+
     exp_rate: float  # least-squares slope of log N against T
     poly_degree: float  # least-squares slope of log N against log T
 
@@ -320,7 +451,25 @@ def growth_rates(rows: list[dict], column: str) -> GrowthFit:
 
 
 class SlopeFit(NamedTuple):
-    """Least-squares slope with its regression standard error and 95% t interval."""
+    """Least-squares slope with its regression standard error and 95% t interval.
+
+    Parameters
+    ----------
+    slope : float
+        Least-squares slope.
+    stderr : float
+        Its regression standard error.
+    ci_low, ci_high : float
+        The 95% Student-t interval.
+    n_points : int
+        Number of finite pairs used.
+
+    Examples
+    --------
+    >>> f = slope_fit([1, 2, 3], [1.0, 3.0, 5.0])
+    >>> round(f.slope, 6), round(f.stderr, 6), f.n_points  # exact line
+    (2.0, 0.0, 3)
+    """
 
     slope: float
     stderr: float  # sqrt(residual variance / Σ (x − x̄)²), n − 2 degrees of freedom
@@ -477,7 +626,27 @@ def scaling_curves(key, Ts=(8, 16, 32, 64), *, r: float = 3.0, c: float = 1.0,
 
 
 def format_table(rows: list[dict], columns=None) -> str:
-    """Plain-text table of `scaling_table` rows."""
+    """Plain-text table of `scaling_table` rows.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows with the same keys (e.g. from `scaling_table`).
+    columns : list of str, optional
+        Columns to print (default: the keys of the first row).
+
+    Returns
+    -------
+    str
+        A header line and one line per row, right-aligned in 11 characters.
+
+    Examples
+    --------
+    >>> print(format_table([{"T": 2, "N": 4.0}, {"T": 4, "N": 16.0}]))
+              T           N
+              2           4
+              4          16
+    """
     columns = columns or list(rows[0])
     head = " ".join(f"{c:>11}" for c in columns)
     lines = [head] + [" ".join(f"{row[c]:>11.4g}" for c in columns) for row in rows]
@@ -495,7 +664,37 @@ class BiasFit(NamedTuple):
 def bias_decay(key, model: Process, values=None, ns=(4, 8, 16, 32, 64), *, n_runs: int = 4000,
                resampling=multinomial) -> BiasFit:
     """TV(E[law of SMC output], π) against N and the weighted least-squares slope of log TV
-    on log N (weights 1/se² of log TV)."""
+    on log N (weights 1/se² of log TV).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    ns : sequence of int
+        Particle counts N.
+    n_runs : int
+        SMC runs per N.
+    resampling : callable
+        Resampling scheme.
+
+    Returns
+    -------
+    BiasFit
+        ``n``, ``tv``, ``stderr`` per N, and the fitted ``slope`` with ``slope_stderr``.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> fit = bias_decay(jax.random.key(0), m, exact_values(m), ns=(4, 8), n_runs=200)
+    >>> fit.n.tolist(), fit.tv.shape
+    ([4, 8], (2,))
+    """
     est = [smc_tv(key, model, values, n, n_runs, resampling) for n in ns]
     tvs = np.array([e.tv for e in est])
     ses = np.array([e.stderr for e in est])
@@ -509,7 +708,29 @@ def bias_decay(key, model: Process, values=None, ns=(4, 8, 16, 32, 64), *, n_run
 
 
 def guided_tv_curve(model: Process, values=None) -> dict:
-    """Exact TV(π̃_t, π̂_t), t = 0..T, the bound 2tε and the derived 1 − (1+ε)^{−2t}."""
+    """Exact TV(π̃_t, π̂_t), t = 0..T, the bound 2tε and the derived 1 − (1+ε)^{−2t}.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values; None uses ``model.values``.
+
+    Returns
+    -------
+    dict
+        ``"t"``, ``"tv"``, ``"bound"``, ``"sharp"`` (arrays over t = 0..T) and ``"epsilon"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> out = guided_tv_curve(m, exact_values(m))  # V = V*: ε = 0 and no error
+    >>> out["tv"].round(9).tolist(), out["epsilon"]
+    ([0.0, 0.0], 0.0)
+    """
     eps = bellman_error(model, values).epsilon
     t = np.arange(model.T + 1)
     return {"t": t, "tv": guided_tv(model, values), "bound": guided_tv_bound(t, eps),

@@ -43,6 +43,19 @@ class Values(NamedTuple):
 
     ``log[t]`` has one entry per node of level t (a tuple of arrays for trees, one (T+1, S)
     array for Markov models); ``log[T]`` is log r (docs/theory.md §8: V_T = r).
+
+    Parameters
+    ----------
+    log : tuple or jax.Array
+        Per-level log values: a tuple of T+1 arrays (trees) or one (T+1, S) array (Markov).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> [np.round(np.asarray(exact_values(m).at(t)), 6).tolist() for t in range(2)]
+    [[2.0], [1.0, 3.0]]
     """
 
     log: tuple | jax.Array
@@ -55,7 +68,27 @@ class Values(NamedTuple):
 class Process(NamedTuple):
     """A T-step reasoning process: ``log_probs[t]`` and ``children[t]`` of shape (n_t, B) for
     t = 0..T−1 (tuples for trees, stacked (T, S, B) arrays for Markov models), ``log_reward``
-    of shape (n_T,), optional attached approximate ``values``."""
+    of shape (n_T,), optional attached approximate ``values``.
+
+    Parameters
+    ----------
+    log_probs : tuple or jax.Array
+        Log-probabilities of the B tokens at each node of levels 0..T−1.
+    children : tuple or jax.Array
+        Index of the node of level t+1 that each token leads to (same shapes as ``log_probs``).
+    log_reward : jax.Array
+        log r on the n_T terminal nodes (−inf for a zero reward).
+    values : Values or None
+        Optional attached approximate value function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> m.T, m.B, m.sizes, m.is_markov
+    (1, 2, (1, 2), False)
+    """
 
     log_probs: tuple | jax.Array
     children: tuple | jax.Array
@@ -101,7 +134,29 @@ def _check_probs(name: str, p: np.ndarray) -> None:
 
 def tree_model(probs, reward) -> Process:
     """Full B-ary tree of depth T: ``probs[t]`` has shape (B^t, B) (rows p(· | s_{1:t})),
-    ``reward`` has B^T entries (r(s_{1:T}) ≥ 0, path index Σ_t s_t B^{T−t})."""
+    ``reward`` has B^T entries (r(s_{1:T}) ≥ 0, path index Σ_t s_t B^{T−t}).
+
+    Parameters
+    ----------
+    probs : sequence of array_like
+        ``probs[t]`` of shape (B^t, B), rows summing to 1; T = len(probs) ≥ 1 and B^T at most
+        `MAX_TREE_PATHS`.
+    reward : array_like
+        The B^T terminal rewards, ≥ 0 (reshaped to 1-d).
+
+    Returns
+    -------
+    Process
+        The tree process (tuple storage, no attached values).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]]), np.full((2, 2), 0.5)], [0, 1, 2, 3])
+    >>> m.T, m.B, m.sizes
+    (2, 2, (1, 2, 4))
+    """
     if len(probs) < 1:
         raise ValueError(f"T = len(probs) must be >= 1, got {len(probs)}")
     probs = [np.asarray(p, dtype=float) for p in probs]
@@ -124,7 +179,29 @@ def tree_model(probs, reward) -> Process:
 
 def markov_model(probs, children, reward) -> Process:
     """State-space model with S states: ``probs`` (T, S, B) or (S, B) (time-homogeneous),
-    ``children`` int array of the same shape (next state), ``reward`` (S,) ≥ 0, start state 0."""
+    ``children`` int array of the same shape (next state), ``reward`` (S,) ≥ 0, start state 0.
+
+    Parameters
+    ----------
+    probs : array_like
+        Token probabilities, shape (T, S, B) or (S, B) (the same at every step); rows sum to 1.
+    children : array_like of int
+        Next state of each token, in [0, S), shape (T, S, B) or (S, B) (broadcast to ``probs``).
+    reward : array_like
+        Terminal reward per state, shape (S,), ≥ 0.
+
+    Returns
+    -------
+    Process
+        The state-space process (stacked storage, no attached values).
+
+    Examples
+    --------
+    >>> from solvable.smc import markov_model
+    >>> m = markov_model([[0.5, 0.5], [1.0, 0.0]], [[0, 1], [1, 1]], [0.0, 2.0])
+    >>> m.T, m.sizes, m.is_markov
+    (1, (2, 2), True)
+    """
     reward = np.asarray(reward, dtype=float)
     probs = np.asarray(probs, dtype=float)
     children = np.asarray(children)
@@ -153,7 +230,34 @@ def random_tree(key, T: int, B: int = 2, *, spread: float = 1.0,
                 zero_fraction: float = 0.0) -> Process:
     """Random tree: rows p(· | s_{1:t}) = softmax(spread · Z), Z iid N(0, 1) (spread = 0:
     uniform; large spread: nearly deterministic), rewards Uniform(0, 1) with a fraction
-    ``zero_fraction`` set to zero (the largest stays positive)."""
+    ``zero_fraction`` set to zero (the largest stays positive).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    T : int
+        Depth, ≥ 1.
+    B : int
+        Branching factor, ≥ 2.
+    spread : float
+        Scale ≥ 0 of the logits.
+    zero_fraction : float
+        Fraction in [0, 1) of rewards set to zero.
+
+    Returns
+    -------
+    Process
+        A `tree_model` with B^T leaves.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import random_tree, base_law
+    >>> m = random_tree(jax.random.PRNGKey(0), 3, 2)
+    >>> m.sizes, round(float(base_law(m).sum()), 6)
+    ((1, 2, 4, 8), 1.0)
+    """
     v.check_integer_at_least("T", T, 1)
     v.check_integer_at_least("B", B, 2)
     v.check_nonnegative("spread", spread)
@@ -183,6 +287,29 @@ def product_model(T: int, r: float, *, normalized: bool = False) -> Process:
     * ``normalized=True``: V_t = r^k ((1+r)/2)^{T−t} = V*_t, so ε = 0.
 
     The target is π = Bern(r/(1+r))^{⊗T}.
+
+    Parameters
+    ----------
+    T : int
+        Number of binary steps, ≥ 1.
+    r : float
+        Reward factor per one, > 0.
+    normalized : bool
+        Attach the exact values V* instead of V_t = r^k.
+
+    Returns
+    -------
+    Process
+        A Markov model with S = T+1 states and attached `Values`.
+
+    Examples
+    --------
+    >>> from solvable.smc import product_model, bellman_error
+    >>> m = product_model(3, 2.0)
+    >>> m.sizes, round(bellman_error(m).epsilon, 6)  # (r - 1)/2
+    ((4, 4, 4, 4), 0.5)
+    >>> round(bellman_error(product_model(3, 2.0, normalized=True)).epsilon, 9)
+    0.0
     """
     v.check_integer_at_least("T", T, 1)
     v.check_positive("r", r)
@@ -203,6 +330,30 @@ def hard_instance(key, T: int, epsilon: float, B: int = 2) -> Process:
     starting with h and 1 elsewhere. The attached value is flat (V_t = 1) for t ≤ m, so no query
     before depth m carries information, then V_t = (1+ε)^{t−m} on h and 1 off it: Bellman error
     exactly ε, ratio bound 1+ε. Markov states: 0 = still on h, 1 = off h.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (draws the hidden prefix).
+    T : int
+        Depth, ≥ 1.
+    epsilon : float
+        Bellman error ε > 0 of the attached values.
+    B : int
+        Number of tokens, ≥ 2.
+
+    Returns
+    -------
+    Process
+        A two-state Markov model with the flat-then-informative values attached.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import hard_instance, bellman_error
+    >>> m = hard_instance(jax.random.PRNGKey(0), 6, 0.5)
+    >>> m.sizes[0], round(bellman_error(m).epsilon, 6)
+    (2, 0.5)
     """
     v.check_integer_at_least("T", T, 1)
     v.check_positive("epsilon", epsilon)

@@ -72,13 +72,59 @@ def _inverse_cdf(log_weights, u):
 
 def multinomial(key, log_weights, n: int, n_active=None):
     """n iid ancestor indices ∝ exp(log_weights) (inverse CDF: O(n log n), not the O(n²) of
-    Gumbel-max over n × n)."""
+    Gumbel-max over n × n).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    log_weights : jax.Array
+        (N,) unnormalised log-weights.
+    n : int
+        Number of indices to draw.
+    n_active : int, optional
+        Ignored (part of the resampling signature).
+
+    Returns
+    -------
+    jax.Array
+        (n,) ancestor indices.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> multinomial(jax.random.key(0), jnp.array([0.0, -jnp.inf]), 3).tolist()  # weight 0 never drawn
+    [0, 0, 0]
+    """
     return _inverse_cdf(log_weights, jax.random.uniform(key, (n,)))
 
 
 def systematic(key, log_weights, n: int, n_active=None):
     """Systematic resampling: one uniform U, ancestors at quantiles (U + i)/n of the weights;
-    each index i appears ⌊n w_i⌋ or ⌈n w_i⌉ times, E[count_i] = n w_i (n = n_active if given)."""
+    each index i appears ⌊n w_i⌋ or ⌈n w_i⌉ times, E[count_i] = n w_i (n = n_active if given).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (one uniform).
+    log_weights : jax.Array
+        (N,) unnormalised log-weights.
+    n : int
+        Number of indices returned.
+    n_active : int, optional
+        Size of the resampling (the first n_active indices; default n).
+
+    Returns
+    -------
+    jax.Array
+        (n,) ancestor indices, non-decreasing.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> systematic(jax.random.key(0), jnp.log(jnp.array([0.5, 0.5])), 4).tolist()  # n w_i = 2 each
+    [0, 0, 1, 1]
+    """
     m = n if n_active is None else n_active
     u = jnp.minimum((jax.random.uniform(key) + jnp.arange(n)) / m, 1.0)
     return _inverse_cdf(log_weights, u)
@@ -94,14 +140,47 @@ def _no_nan(x):
 
 # ---------------------------------------------------------------- SMC
 class SMCState(NamedTuple):
-    """Particle population of SMC: node index and last log-weight of each particle."""
+    """Particle population of SMC: node index and last log-weight of each particle.
+
+    Parameters
+    ----------
+    nodes : jax.Array
+        (N,) node index of each particle at the current level.
+    log_weights : jax.Array
+        (N,) log-weight log G_t of the last step.
+
+    Examples
+    --------
+    >>> smc_init(3).log_weights.tolist()
+    [0.0, 0.0, 0.0]
+    """
 
     nodes: jax.Array  # (N,) node index of each particle at the current level
     log_weights: jax.Array  # (N,) log G_t of the last step
 
 
 class SMCInfo(NamedTuple):
-    """What one SMC step did: parents, effective sample size, normalising-constant increment."""
+    """What one SMC step did: parents, effective sample size, normalising-constant increment.
+
+    Parameters
+    ----------
+    ancestors : jax.Array
+        (N,) parent index of each particle.
+    ess : jax.Array
+        Effective sample size of the new weights.
+    log_increment : jax.Array
+        log (1/N) Σ_i G_t^i.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable.smc import product_model
+    >>> from solvable.smc._levels import stacked
+    >>> m = product_model(2, 3.0, normalized=True)
+    >>> _, info = smc_scan(jax.random.key(0), *stacked(m, m.values), smc_init(4))
+    >>> info.ancestors.shape, info.ess.shape, info.log_increment.shape
+    ((2, 4), (2,), (2,))
+    """
 
     ancestors: jax.Array  # (N,) index (into the previous population) of each particle's parent
     ess: jax.Array  # effective sample size 1 / Σ_i W_i² of the new weights (active particles)
@@ -278,7 +357,34 @@ def _prepare(model, values, n_particles=None):
 
 
 def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampling=multinomial):
-    """One SMC output (a terminal node index)."""
+    """One SMC output (a terminal node index).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    n_particles : int
+        Number of particles N ≥ 1.
+    resampling : callable
+        Resampling scheme (`multinomial`, `systematic`).
+
+    Returns
+    -------
+    jax.Array
+        Scalar index of the output terminal node.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> int(smc_sample(jax.random.key(0), m, exact_values(m), n_particles=8))
+    1
+    """
     lp, ch, lv = _prepare(model, values, n_particles)
     k_run, k_out = jax.random.split(key)
     return _pick(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
@@ -300,7 +406,32 @@ def _guided(key, lp, ch, lv, n):
 
 
 def guided_sample(key, model: Process, values=None, n_samples: int = 1):
-    """n independent guided samples (terminal node indices, shape (n,))."""
+    """n independent guided samples (terminal node indices, shape (n,)).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    n_samples : int
+        Number of independent samples n ≥ 1.
+
+    Returns
+    -------
+    jax.Array
+        (n,) terminal node indices.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> guided_sample(jax.random.key(0), m, exact_values(m), n_samples=3).tolist()  # V*: exact
+    [1, 1, 1]
+    """
     lp, ch, lv = _prepare(model, values, n_samples)
     return _guided(key, lp, ch, lv, n_samples)
 
@@ -309,7 +440,37 @@ def guided_sample(key, model: Process, values=None, n_samples: int = 1):
 def pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next):
     """One step of the pooled proposal from ``node`` with candidate ``tokens`` (M,) and the
     kept index ``choice``: returns (child, log proposal-density increment, log weight increment)
-    = (c_J, Σ_j log p(c_j) + log V(c_J) − log Σ_j V(c_j), log((1/M) Σ_j V(c_j)) − log V_t(node))."""
+    = (c_J, Σ_j log p(c_j) + log V(c_J) − log Σ_j V(c_j), log((1/M) Σ_j V(c_j)) − log V_t(node)).
+
+    Parameters
+    ----------
+    node : jax.Array
+        Current node index (scalar int).
+    tokens : jax.Array
+        (M,) candidate tokens.
+    choice : int or jax.Array
+        Index into ``tokens`` of the kept candidate.
+    lp_t, ch_t : jax.Array
+        (S, B) log-probs and children of level t (stacked layout).
+    lv_t, lv_next : jax.Array
+        (S,) log V_t and log V_{t+1}.
+
+    Returns
+    -------
+    tuple of jax.Array
+        (child, log proposal-density increment, log weight increment).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> from solvable.smc._levels import stacked
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> lp, ch, lv = stacked(m, exact_values(m))
+    >>> c, lq, lw = pool_level(jnp.int32(0), jnp.array([0, 1]), 1, lp[0], ch[0], lv[0], lv[1])
+    >>> int(c), round(float(jnp.exp(lq)), 6), round(float(jnp.exp(lw)), 6)  # (1/4)(3/4); ((1+3)/2)/2
+    (1, 0.1875, 1.0)
+    """
     lvc = lv_next[ch_t[node, tokens]]
     lse = jax.scipy.special.logsumexp(lvc)
     log_q = jnp.sum(lp_t[node, tokens]) + lvc[choice] - lse
@@ -330,7 +491,33 @@ def _pool_path(lp, ch, lv, tokens, choices):
 
 def pool_path_weight(model: Process, values, tokens, choices):
     """Deterministic pooled proposal: given candidate tokens (T, M) and kept indices (T,),
-    return (terminal node, log proposal density, log importance weight)."""
+    return (terminal node, log proposal density, log importance weight).
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    tokens : array_like of int
+        (T, M) candidate tokens per level.
+    choices : array_like of int
+        (T,) index of the kept candidate per level.
+
+    Returns
+    -------
+    tuple of jax.Array
+        (terminal node, log proposal density, log importance weight).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> node, lq, lw = pool_path_weight(m, exact_values(m), [[0, 1]], [1])
+    >>> int(node), round(float(jnp.exp(lq)), 6), round(float(jnp.exp(lw)), 6)
+    (1, 0.1875, 1.0)
+    """
     lp, ch, lv = _prepare(model, values)
     return jax.jit(_pool_path)(lp, ch, lv, jnp.asarray(tokens), jnp.asarray(choices))
 
@@ -370,7 +557,36 @@ def _pool_mh(key, lp, ch, lv, pool_size, n_steps, n_chains):
 def pool_mh_sample(key, model: Process, values=None, pool_size: int = 4, n_steps: int = 8,
                    n_chains: int = 1):
     """Final states of ``n_chains`` independent pool-plus-IMH chains (1 + n_steps proposals
-    each, each proposal T·M calls of p and V)."""
+    each, each proposal T·M calls of p and V).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    pool_size : int
+        Candidates per step M ≥ 1.
+    n_steps : int
+        MH steps after the first proposal, ≥ 0.
+    n_chains : int
+        Number of independent chains ≥ 1.
+
+    Returns
+    -------
+    jax.Array
+        (n_chains,) terminal node indices.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> pool_mh_sample(jax.random.key(0), m, exact_values(m), n_chains=3).tolist()
+    [1, 1, 1]
+    """
     v.check_integer_at_least("pool_size", pool_size, 1)
     v.check_integer_at_least("n_steps", n_steps, 0)
     lp, ch, lv = _prepare(model, values, n_chains)
@@ -398,7 +614,30 @@ def _log_max_reward(model):
 
 
 def best_of_n(key, model: Process, n: int):
-    """Draw n paths from p, return the terminal node of highest reward (ties uniform)."""
+    """Draw n paths from p, return the terminal node of highest reward (ties uniform).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    n : int
+        Number of draws N ≥ 1.
+
+    Returns
+    -------
+    jax.Array
+        Scalar index of the kept terminal node.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> int(best_of_n(jax.random.key(0), m, 4)) in (0, 1)
+    True
+    """
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_tie = jax.random.split(key)
     nodes = _from_p(k_draw, lp, ch, n)
@@ -408,7 +647,30 @@ def best_of_n(key, model: Process, n: int):
 
 def rejection_sample(key, model: Process, n: int):
     """Draw n paths from p, accept each with probability r/max r; return the first accepted,
-    or the last proposal when none is."""
+    or the last proposal when none is.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    n : int
+        Maximum number of proposals ≥ 1.
+
+    Returns
+    -------
+    jax.Array
+        Scalar index of the returned terminal node.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> int(rejection_sample(jax.random.key(0), m, 4))  # leaf 0 only if all 4 proposals are
+    1
+    """
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_acc = jax.random.split(key)
     nodes = _from_p(k_draw, lp, ch, n)
@@ -456,7 +718,40 @@ def particle_filter(key, model: Process, values=None, n_particles: int = 16, *,
                     temperature: float = 1.0, aggregation: str = "product",
                     step_rewards=None, resampling=multinomial):
     """Puri et al. particle filter. ``step_rewards``: log ρ_t on the edges, shape (T, S, B)
-    (stacked layout); default ρ_t = V_t(child)/V_{t−1}(parent), the Bellman increments."""
+    (stacked layout); default ρ_t = V_t(child)/V_{t−1}(parent), the Bellman increments.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    values : Values, array_like or None
+        Approximate values (see `as_values`); None uses ``model.values``.
+    n_particles : int
+        Number of particles N ≥ 1.
+    temperature : float
+        Softmax temperature τ > 0.
+    aggregation : str
+        One of `AGGREGATIONS`: ``"last"``, ``"min"``, ``"product"``, ``"model"``.
+    step_rewards : array_like or None
+        Log step rewards, shape (T, S, B); default the Bellman increments of ``values``.
+    resampling : callable
+        Resampling scheme.
+
+    Returns
+    -------
+    jax.Array
+        Scalar index of the output terminal node.
+
+    Examples
+    --------
+    >>> import jax, numpy as np
+    >>> from solvable.smc import tree_model, exact_values
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
+    >>> int(particle_filter(jax.random.key(0), m, exact_values(m), 8))
+    1
+    """
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
     v.check_positive("temperature", temperature)

@@ -38,7 +38,27 @@ def _backward(lv_next, xs):
 
 
 def exact_values(model: Process) -> Values:
-    """V*_t(s_{1:t}) = E_p[r | s_{1:t}] for t = 0..T (V*_0 = Z = E_p[r], V*_T = r)."""
+    """V*_t(s_{1:t}) = E_p[r | s_{1:t}] for t = 0..T (V*_0 = Z = E_p[r], V*_T = r).
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+
+    Returns
+    -------
+    Values
+        log V*_t per level (V*_T = r).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import exact_values
+    >>> float(exact_values(m).at(0)[0])  # (1 + 3) / 2
+    2.0
+    """
     _, (outs,) = sweep(_backward, model, model.log_reward, reverse=True)
     return Values(append(outs, model.log_reward))
 
@@ -46,7 +66,29 @@ def exact_values(model: Process) -> Values:
 def as_values(model: Process, values=None) -> Values:
     """Validate `values` for `model`: a `Values` (logs), or V_t ≥ 0 on linear scale (T+1 arrays,
     or a (T+1, S) array for Markov models), or None (the model's attached values). Checks
-    shapes, V ≥ 0, V_T = r and V_0 > 0 (the weights G_1 = V_1/V_0 need it)."""
+    shapes, V ≥ 0, V_T = r and V_0 > 0 (the weights G_1 = V_1/V_0 need it).
+
+    Parameters
+    ----------
+    model : Process
+        The process the values belong to.
+    values : Values, sequence of array_like, array_like or None
+        Log values (`Values`), linear values per level, or None for ``model.values``.
+
+    Returns
+    -------
+    Values
+        The validated log values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import as_values
+    >>> float(as_values(m, [np.array([2.0]), np.array([1.0, 3.0])]).at(0)[0])
+    2.0
+    """
     if values is None:
         values = model.values
         if values is None:
@@ -110,6 +152,35 @@ def perturbed_values(key, model: Process, eta: float, kind: str = "random", base
     * ``"alternating"``: u = (−1)^t (constant per level: Bellman error exactly (1+η)² − 1 for
       V* as base, yet SMC is unaffected since level constants cancel in the weights);
     * ``"adversarial"``: u = −sign(log V*_t − E_p log V*_t): shrinks V towards uninformative.
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key (used by ``kind="random"``).
+    model : Process
+        The process.
+    eta : float
+        Perturbation size η ≥ 0.
+    kind : str
+        ``"random"``, ``"alternating"`` or ``"adversarial"``.
+    base : Values or array_like or None
+        Values to perturb (default: the exact values V*).
+
+    Returns
+    -------
+    Values
+        The perturbed values (V_T = r unchanged).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> import jax
+    >>> from solvable.smc import perturbed_values, bellman_error
+    >>> vals = perturbed_values(jax.random.PRNGKey(0), m, 0.1, kind="alternating")
+    >>> round(float(vals.at(0)[0]), 6), round(bellman_error(m, vals).epsilon, 6)  # 2·1.1, T = 1
+    (2.2, 0.1)
     """
     v.check_nonnegative("eta", eta)
     kinds = ("random", "alternating", "adversarial")
@@ -159,6 +230,30 @@ def tilted_values(model: Process, tilt: float, direction=None, base=None) -> Val
     For base V* the log Bellman residual is a g_t/T − log E_q[exp(a d(s)(T−t−1)/T)] (q the
     π-conditional of the next token), so ε ≤ e^{a(T−1)/T} − 1 < e^a − 1, while V/V* reaches
     e^{a |g_t| (T−t)/T}. Choose a = log(1 + c/T) for the polynomial regime ε ≤ c/T.
+
+    Parameters
+    ----------
+    model : Process
+        The process (the path score must be a function of the node).
+    tilt : float
+        Tilt a ≥ 0.
+    direction : array_like or None
+        Per-token scores d, shape (B,) (default linspace(−1, 1, B)).
+    base : Values or array_like or None
+        Values to tilt (default V*).
+
+    Returns
+    -------
+    Values
+        The tilted values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import product_model, tilted_values, exact_values
+    >>> m = product_model(3, 2.0)
+    >>> bool(np.allclose(tilted_values(m, 0.0).log, exact_values(m).log))  # a = 0: V*
+    True
     """
     v.check_nonnegative("tilt", tilt)
     T = model.T
@@ -169,7 +264,34 @@ def tilted_values(model: Process, tilt: float, direction=None, base=None) -> Val
 
 
 def noisy_values(key, model: Process, sigma: float, base=None) -> Values:
-    """PRM-like values: V_t = V*_t exp(σ Z_t(node) − σ²/2), Z iid N(0, 1), t < T (E[V_t] = V*_t)."""
+    """PRM-like values: V_t = V*_t exp(σ Z_t(node) − σ²/2), Z iid N(0, 1), t < T (E[V_t] = V*_t).
+
+    Parameters
+    ----------
+    key : jax.Array
+        PRNG key.
+    model : Process
+        The process.
+    sigma : float
+        Log-noise scale σ ≥ 0.
+    base : Values or array_like or None
+        Values to perturb (default V*).
+
+    Returns
+    -------
+    Values
+        The noisy values (V_T = r unchanged).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> import jax
+    >>> from solvable.smc import noisy_values
+    >>> float(noisy_values(jax.random.PRNGKey(0), m, 0.0).at(0)[0])  # σ = 0: V*_0
+    2.0
+    """
     v.check_nonnegative("sigma", sigma)
     u = _per_level(model, lambda k, s: jax.random.normal(k, s) - sigma / 2)(key)
     return _with_exponents(model, base, float(sigma), u)
@@ -187,7 +309,32 @@ def residual_values(model: Process, epsilon: float, exponents) -> Values:
 
     Every residual log V_t − log E_p[V_{t+1}] equals u_t log(1+ε), so the Bellman error is
     (1+ε)^{max |u|} − 1 over reachable nodes, yet V_t/V*_t = E_p[r Π_{u≥t} (1+ε)^{u_u}]/E_p[r]
-    (conditional on s_{1:t}) compounds the per-step errors along the paths."""
+    (conditional on s_{1:t}) compounds the per-step errors along the paths.
+
+    Parameters
+    ----------
+    model : Process
+        The process.
+    epsilon : float
+        Residual size ε ≥ 0.
+    exponents : tuple of array_like or array_like
+        u_t per node of levels 0..T−1, entries in [−1, 1].
+
+    Returns
+    -------
+    Values
+        The values with the prescribed residuals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable.smc import tree_model
+    >>> m = tree_model([np.array([[0.5, 0.5]])], [1.0, 3.0])
+    >>> from solvable.smc import residual_values, bellman_error
+    >>> vals = residual_values(m, 0.5, (np.array([1.0]),))
+    >>> float(vals.at(0)[0]), round(bellman_error(m, vals).epsilon, 6)  # 1.5 · 2
+    (3.0, 0.5)
+    """
     v.check_nonnegative("epsilon", epsilon)
     for t, u in enumerate(exponents if isinstance(exponents, tuple) else [exponents]):
         u = np.asarray(u, dtype=float)
@@ -212,7 +359,27 @@ def residual_values(model: Process, epsilon: float, exponents) -> Values:
 def majority_values(model: Process, epsilon: float) -> Values:
     """`residual_values` on a `product_model` (state k = #ones) with u_t(k) = −sign(2k − t):
     the PRM under-values a prefix with more ones than zeros by (1+ε) per step, over-values one
-    with fewer, and is exact-in-expectation on ties (Bellman error exactly ε for T ≥ 2)."""
+    with fewer, and is exact-in-expectation on ties (Bellman error exactly ε for T ≥ 2).
+
+    Parameters
+    ----------
+    model : Process
+        A `product_model`.
+    epsilon : float
+        Per-step residual ε ≥ 0.
+
+    Returns
+    -------
+    Values
+        The majority-biased values.
+
+    Examples
+    --------
+    >>> from solvable.smc import product_model, majority_values, bellman_error
+    >>> m = product_model(4, 2.0)
+    >>> round(bellman_error(m, majority_values(m, 0.1)).epsilon, 6)
+    0.1
+    """
     if not model.is_markov:
         raise ValueError("majority_values needs a product_model (Markov state = number of ones)")
     T, S = model.T, model.sizes[0]
