@@ -57,7 +57,6 @@ SECTIONED = [
 PENDING = {
     "solvable.simulate",
     "solvable.optimize",
-    "solvable.figures.fig7_smc_particles",
 }
 PENDING_PREFIXES = ("solvable.smc", "solvable.answers")
 
