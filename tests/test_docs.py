@@ -56,7 +56,6 @@ SECTIONED = [
 # on other branches: remove an entry once its module's docstrings have the sections
 PENDING = {
     "solvable.simulate",
-    "solvable.optimize",
 }
 PENDING_PREFIXES = ("solvable.smc", "solvable.answers")
 
