@@ -54,9 +54,7 @@ SECTIONED = [
 ]
 # ... except objects defined in these modules, whose docstrings are being brought to that form
 # on other branches: remove an entry once its module's docstrings have the sections
-PENDING = {
-    "solvable.simulate",
-}
+PENDING: set[str] = set()
 PENDING_PREFIXES = ("solvable.smc", "solvable.answers")
 
 
