@@ -69,7 +69,24 @@ DEFAULT_T_RANGE = (1e-4, 1e5)  # in units of t = T/(2s²)
 
 class Optimum(NamedTuple):
     """Result of a search: ``argmin`` (inf for k* = ∞ or T* = ∞), ``value`` = δ there (the
-    k → ∞ or T → ∞ limit when the optimum is at infinity), ``boundary`` ∈ {−1, 0, +1}."""
+    k → ∞ or T → ∞ limit when the optimum is at infinity), ``boundary`` ∈ {−1, 0, +1}.
+
+    Parameters
+    ----------
+    argmin : jax.Array
+        The minimiser (k, T or c); ``inf`` for k* = ∞ or T* = ∞.
+    value : jax.Array
+        δ at the minimiser (in the units of y²).
+    boundary : jax.Array
+        `INTERIOR` (0), `LOWER` (−1) or `UPPER` (+1): where the optimum lies in the range.
+
+    Examples
+    --------
+    >>> from solvable.optimize import LOWER, Optimum
+    >>> opt = Optimum(argmin=1.0, value=1.25, boundary=LOWER)
+    >>> opt.argmin, opt.boundary == LOWER
+    (1.0, True)
+    """
 
     argmin: jax.Array
     value: jax.Array
@@ -94,6 +111,27 @@ class SearchState(NamedTuple):
     ``fs``: the grid values (inf until evaluated); ``a``, ``c``: the golden-section bracket and
     ``fa``, ``fc`` its end values; ``x1`` < ``x2``: the two interior golden points and ``f1``,
     ``f2`` their values; ``xv``, ``fv``: the parabola's vertex and its value (inf before it).
+
+    Parameters
+    ----------
+    fs : jax.Array
+        Values of the objective on the grid, shape (grid,).
+    a, c : jax.Array
+        Ends of the golden-section bracket.
+    fa, fc : jax.Array
+        Objective values at ``a`` and ``c``.
+    x1, x2 : jax.Array
+        The two interior golden points, ``x1`` < ``x2``.
+    f1, f2 : jax.Array
+        Objective values at ``x1`` and ``x2``.
+    xv, fv : jax.Array
+        The parabola's vertex and its value.
+
+    Examples
+    --------
+    >>> from solvable.optimize import SearchState
+    >>> SearchState._fields
+    ('fs', 'a', 'c', 'fa', 'fc', 'x1', 'x2', 'f1', 'f2', 'xv', 'fv')
     """
 
     fs: jax.Array
@@ -272,6 +310,35 @@ def optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
     (`solvable.asymptotics.large_k_correction`) is ≥ 0, the optimum is k* = ∞ with value
     δ_∞ (`large_k_limit`); otherwise (A < 0) the finite minimiser lies beyond k_max and
     (k_max, δ(k_max)) is returned. Broadcasts over all arguments.
+
+    Parameters
+    ----------
+    temperature : float or array_like
+        Softmax temperature T ≥ 0 (0: best-of-k; ``inf`` allowed).
+    mean, std : float or array_like
+        Mean m and standard deviation s > 0 of the Gaussian predictive.
+    teacher : float or array_like
+        Teacher mean μ_T.
+    reward : float or array_like
+        Reward mean μ_R (the reward is −(y − μ_R)²).
+    k_max : float, default 1e6
+        Upper end of the searched range of k (≥ 1).
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = k* (1.0 at the lower end, ``inf`` for k* = ∞), ``value`` = δ there,
+        ``boundary`` as above.
+
+    Examples
+    --------
+    With the reward centred on the teacher, best-of-k (T = 0) keeps improving with k, and
+    the k → ∞ limit of δ is 0:
+
+    >>> from solvable.optimize import optimal_k
+    >>> opt = optimal_k(0.0, mean=0.0, teacher=0.0, reward=0.0)  # doctest: +SLOW
+    >>> float(opt.argmin), float(opt.value), int(opt.boundary)
+    (inf, 0.0, 1)
     """
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_at_least("k_max", k_max, 1.0)
@@ -298,6 +365,35 @@ def optimal_temperature(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
     (best-of-k) and T = ∞ (δ = s² + b²): T* = 0 (``boundary`` −1) or T* = ∞ (+1) when an end
     is at least as good. At k = 1, δ does not depend on T and T* = ∞ is returned. Returns T*
     in the units of T.
+
+    Parameters
+    ----------
+    k : float or array_like
+        Number of candidates, k ≥ 1 (real values allowed).
+    mean, std : float or array_like
+        Mean m and standard deviation s > 0 of the Gaussian predictive.
+    teacher : float or array_like
+        Teacher mean μ_T.
+    reward : float or array_like
+        Reward mean μ_R.
+    t_range : (float, float), default (1e-4, 1e5)
+        Searched range of t = T/(2s²) (positive), besides the exact ends T = 0 and T = ∞.
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = T* (0.0, finite, or ``inf``), ``value`` = δ there, ``boundary`` −1 for
+        T* = 0, +1 for T* = ∞ or the upper end of ``t_range``.
+
+    Examples
+    --------
+    When the reward is the teacher's own score, best-of-k picks the candidate nearest μ_T
+    in every draw, so no temperature can do better than T = 0:
+
+    >>> from solvable.optimize import optimal_temperature
+    >>> opt = optimal_temperature(8.0, mean=0.0, reward=0.0)  # doctest: +SLOW
+    >>> float(opt.argmin), int(opt.boundary)
+    (0.0, -1)
     """
     check_at_least("k", k, 1.0)
     s2, b, a = _pointwise_inputs(mean, std, teacher, reward)
@@ -331,6 +427,42 @@ def optimal_knob(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, c_range=None
     either end. Needs mean ≠ teacher (else δ does not depend on c). k → ∞ gives c* = t
     exactly (the tilted mean μ_R + a/(1 + t) equals μ_T) [derived]; at s = 1, b = 0.2:
     c* = 11.21 (t = 10, k = 16) and 6.14 (t = 5, k = 8), matching ≈ 11.2 and ≈ 6.1 of docs/theory.md §5.
+
+    Parameters
+    ----------
+    k : float or array_like
+        Number of candidates, k ≥ 1.
+    temperature : float or array_like
+        Softmax temperature T ≥ 0 (0: best-of-k).
+    mean, std : float or array_like
+        Mean m and standard deviation s > 0 of the predictive; ``mean`` must differ from
+        ``teacher``.
+    teacher : float or array_like
+        Teacher mean μ_T.
+    c_range : (float, float), optional
+        Searched range of c; default [−1, 20 + 4t] with t = T/(2s²).
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = c*, ``value`` = δ there, ``boundary`` ±1 when c* is an end of the range.
+
+    Raises
+    ------
+    ValueError
+        If ``mean`` equals ``teacher`` anywhere.
+
+    Examples
+    --------
+    The value quoted above (s = 1, b = 0.2, t = T/2 = 10, k = 16; tests/test_optimize.py
+    checks it on a dense grid), and best-of-k, where the teacher's own reward (c = 0) is best:
+
+    >>> from solvable.optimize import optimal_knob
+    >>> opt = optimal_knob(16, 20.0, mean=0.2)  # doctest: +SLOW
+    >>> round(float(opt.argmin), 2), int(opt.boundary)
+    (11.21, 0)
+    >>> abs(float(optimal_knob(8, 0.0, mean=0.2).argmin)) < 1e-4
+    True
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
@@ -393,6 +525,35 @@ def optimal_k_averaged(problem, reward=None, temperature=0.0, *, k_max=DEFAULT_K
     ``problem``: a `Problem` with a `Reward`, or an `OffsetLaw` with ``reward=None``.
     ``boundary`` +1 means δ is non-increasing on [1, k_max]; k* = ∞ is then reported with
     the exact averaged limit (`large_k_limit_averaged`) as value.
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The model, or directly the law of the offsets over x.
+    reward : Reward, optional
+        The reward (required with a `Problem`, ``None`` with an `OffsetLaw`).
+    temperature : float, default 0.0
+        Softmax temperature T ≥ 0 (0: best-of-k).
+    k_max : float, default 1e6
+        Upper end of the searched range of k (≥ 1).
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = k* (``inf`` for k* = ∞), ``value`` = averaged δ there, ``boundary``.
+
+    Examples
+    --------
+    A reward centred on the teacher at every x (Δ_R = Δ_T, so Var Δ_R = Cov = Var Δ_T):
+    best-of-k improves without end and δ → 0.
+
+    >>> from solvable import OffsetLaw
+    >>> from solvable.optimize import optimal_k_averaged
+    >>> law = OffsetLaw(var_teacher=0.5, var_reward=0.5, cov=0.5, predictive_var=1.0,
+    ...                 rank_one=True)
+    >>> opt = optimal_k_averaged(law, temperature=0.0)  # doctest: +SLOW
+    >>> float(opt.argmin), float(opt.value), int(opt.boundary)
+    (inf, 0.0, 1)
     """
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_at_least("k_max", k_max, 1.0)
@@ -412,6 +573,34 @@ def optimal_temperature_averaged(problem, reward=None, k=1.0, *, t_range=DEFAULT
     """Optimal temperature T ∈ [0, ∞] of the x-averaged δ at fixed k and reward.
 
     Same conventions as `optimal_temperature`, with t = T/(2 s̄²).
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The model, or directly the law of the offsets over x.
+    reward : Reward, optional
+        The reward (required with a `Problem`, ``None`` with an `OffsetLaw`).
+    k : float, default 1.0
+        Number of candidates, k ≥ 1.
+    t_range : (float, float), default (1e-4, 1e5)
+        Searched range of t = T/(2 s̄²), besides the exact ends T = 0 and T = ∞.
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = T*, ``value`` = averaged δ there, ``boundary`` (−1: T* = 0, +1: T* = ∞).
+
+    Examples
+    --------
+    With a reward centred on the teacher at every x, best-of-k (T* = 0) is optimal:
+
+    >>> from solvable import OffsetLaw
+    >>> from solvable.optimize import optimal_temperature_averaged
+    >>> law = OffsetLaw(var_teacher=0.5, var_reward=0.5, cov=0.5, predictive_var=1.0,
+    ...                 rank_one=True)
+    >>> opt = optimal_temperature_averaged(law, k=8.0)  # doctest: +SLOW
+    >>> float(opt.argmin), int(opt.boundary)
+    (0.0, -1)
     """
     check_at_least("k", k, 1.0)
     law = _law(problem, reward)
@@ -429,6 +618,34 @@ def optimal_knob_averaged(problem, k, temperature, *, c_range=None):
 
     ``problem``: a `Problem` (or an `OffsetLaw`, whose Var Δ_T and s̄² are used). Default
     ``c_range`` is [−1, 20 + 4t], t = T/(2 s̄²); ``boundary`` flags either end.
+
+    Parameters
+    ----------
+    problem : Problem or OffsetLaw
+        The model (its reward is replaced by `KnobReward`), or an offset law.
+    k : float or array_like
+        Number of candidates, k ≥ 1.
+    temperature : float or array_like
+        Softmax temperature T ≥ 0 (0: best-of-k).
+    c_range : (float, float), optional
+        Searched range of c; default [−1, 20 + 4t].
+
+    Returns
+    -------
+    Optimum
+        ``argmin`` = c*, ``value`` = averaged δ there, ``boundary`` ±1 at an end of the range.
+
+    Examples
+    --------
+    At T = 0 the teacher's own reward (c = 0) picks the best candidate in every draw:
+
+    >>> from solvable import OffsetLaw
+    >>> from solvable.optimize import optimal_knob_averaged
+    >>> law = OffsetLaw(var_teacher=0.5, var_reward=0.5, cov=0.5, predictive_var=1.0,
+    ...                 rank_one=True)
+    >>> opt = optimal_knob_averaged(law, 8, 0.0)  # doctest: +SLOW
+    >>> abs(float(opt.argmin)) < 1e-4, int(opt.boundary)
+    (True, 0)
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)

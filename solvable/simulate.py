@@ -100,6 +100,22 @@ class SoftmaxState(NamedTuple):
     ``log_max``: running max M of the log-weights l_i = −v_i² s²/T; ``sum_w`` = Σ e^{l_i − M};
     ``sum_we`` = Σ e^{l_i − M} u_i². The selection error of the first k candidates (in units of
     s²) is ``sum_we / sum_w``.
+
+    Parameters
+    ----------
+    log_max : jax.Array
+        Running maximum M of the log-weights (−inf before the first candidate).
+    sum_w : jax.Array
+        Σ_i e^{l_i − M}.
+    sum_we : jax.Array
+        Σ_i e^{l_i − M} u_i².
+
+    Examples
+    --------
+    >>> from solvable.simulate import softmax_init
+    >>> state = softmax_init((3,))
+    >>> state.log_max.tolist(), state.sum_w.tolist()
+    ([-inf, -inf, -inf], [0.0, 0.0, 0.0])
     """
 
     log_max: jax.Array
@@ -108,6 +124,26 @@ class SoftmaxState(NamedTuple):
 
 
 def softmax_init(shape, dtype=jnp.float64) -> SoftmaxState:
+    """Empty `SoftmaxState` (no candidate seen) for test inputs of the given shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the batch of test inputs.
+    dtype : dtype, default float64
+        Dtype of the running sums.
+
+    Returns
+    -------
+    SoftmaxState
+        ``log_max`` = −inf, ``sum_w`` = ``sum_we`` = 0.
+
+    Examples
+    --------
+    >>> from solvable.simulate import softmax_init
+    >>> softmax_init((2, 4)).sum_we.shape
+    (2, 4)
+    """
     zeros = jnp.zeros(shape, dtype)
     return SoftmaxState(jnp.full(shape, -jnp.inf, dtype), zeros, zeros)
 
@@ -118,6 +154,38 @@ def softmax_step(state: SoftmaxState, u, v, beta):
     One exponential per candidate: if the new log-weight exceeds the running max the sums are
     rescaled by e^{M − l} and the new weight is 1, otherwise the new weight is e^{l − M}.
     Returns the new state and the error Σ p_i u_i² of the candidates so far.
+
+    Parameters
+    ----------
+    state : SoftmaxState
+        The running sums over the candidates seen so far.
+    u : array_like
+        (y − μ_T)/s of the new candidate; its error is u².
+    v : array_like
+        (y − μ_R)/s of the new candidate; its log-weight is −``beta`` v².
+    beta : array_like
+        s²/T (0 for T = ∞, a uniform pick).
+
+    Returns
+    -------
+    state : SoftmaxState
+        The sums including the new candidate.
+    error : jax.Array
+        Σ_i p_i u_i² over the candidates so far (units of s²).
+
+    Examples
+    --------
+    Two candidates with errors 1 and 4 whose weights are in the ratio 1 : 1/2
+    (log-weights 0 and −ln 2): the error is (1 + 4/2)/(3/2) = 2.
+
+    >>> import math
+    >>> from solvable.simulate import softmax_init, softmax_step
+    >>> state, err = softmax_step(softmax_init(()), 1.0, 0.0, math.log(2.0))
+    >>> float(err)
+    1.0
+    >>> state, err = softmax_step(state, 2.0, 1.0, math.log(2.0))
+    >>> round(float(err), 12), round(float(state.sum_w), 12)
+    (2.0, 1.5)
     """
     log_w = -beta * v * v
     err = u * u
@@ -132,18 +200,84 @@ def softmax_step(state: SoftmaxState, u, v, beta):
 
 
 class BestOfState(NamedTuple):
-    """Running best-of-k (T = 0): smallest v² so far and the error u² of that candidate."""
+    """Running best-of-k (T = 0): smallest v² so far and the error u² of that candidate.
+
+    Parameters
+    ----------
+    best : jax.Array
+        Smallest v² = ((y − μ_R)/s)² so far (inf before the first candidate).
+    err : jax.Array
+        u² = ((y − μ_T)/s)² of that candidate.
+
+    Examples
+    --------
+    >>> from solvable.simulate import best_of_init
+    >>> state = best_of_init(())
+    >>> float(state.best), float(state.err)
+    (inf, 0.0)
+    """
 
     best: jax.Array
     err: jax.Array
 
 
 def best_of_init(shape, dtype=jnp.float64) -> BestOfState:
+    """Empty `BestOfState` (no candidate seen) for test inputs of the given shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the batch of test inputs.
+    dtype : dtype, default float64
+        Dtype of the state.
+
+    Returns
+    -------
+    BestOfState
+        ``best`` = inf, ``err`` = 0.
+
+    Examples
+    --------
+    >>> from solvable.simulate import best_of_init
+    >>> best_of_init((5,)).best.shape
+    (5,)
+    """
     return BestOfState(jnp.full(shape, jnp.inf, dtype), jnp.zeros(shape, dtype))
 
 
 def best_of_step(state: BestOfState, u, v, beta=None):
-    """Add one candidate to the running argmin of (y − μ_R)²; returns (state, u² of the pick)."""
+    """Add one candidate to the running argmin of (y − μ_R)²; returns (state, u² of the pick).
+
+    Parameters
+    ----------
+    state : BestOfState
+        The pick among the candidates seen so far.
+    u : array_like
+        (y − μ_T)/s of the new candidate.
+    v : array_like
+        (y − μ_R)/s of the new candidate.
+    beta : ignored
+        Accepted so that the signature matches `softmax_step`.
+
+    Returns
+    -------
+    state : BestOfState
+        The pick including the new candidate (ties keep the earlier one).
+    error : jax.Array
+        u² of the candidate picked.
+
+    Examples
+    --------
+    The second candidate has the higher reward (v² = 0.25 < 4) and stays the pick after a
+    third one with v² = 1:
+
+    >>> from solvable.simulate import best_of_init, best_of_step
+    >>> state, err = best_of_step(best_of_init(()), 1.0, 2.0)
+    >>> state, err = best_of_step(state, 3.0, 0.5)
+    >>> state, err = best_of_step(state, 0.0, 1.0)
+    >>> float(err), float(state.best)
+    (9.0, 0.25)
+    """
     del beta
     r = v * v
     better = r < state.best
@@ -185,6 +319,41 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
     t = ∞: uniform pick), returns an array of shape (k_max,) + b.shape with Σ_i p_i u_i²
     (units of s²), whose expectation is `selection_error_normalized(k, t, b, a)`.
     ``t`` must be a Python number (it selects the softmax or best-of-k branch).
+
+    Parameters
+    ----------
+    key : jax PRNG key
+        Key of the draws (candidate k uses ``fold_in(key, k)``).
+    b : array_like
+        Normalised teacher offsets (m − μ_T)/s, one per test input.
+    a : array_like
+        Normalised reward offsets (m − μ_R)/s, broadcast to the shape of ``b``.
+    t : float
+        T/(2s²), a Python number (0: best-of-k, ``inf``: uniform pick).
+    k_max : int
+        Number of nested candidates.
+    dtype : dtype, default float64
+        Dtype of the draws and running sums.
+
+    Returns
+    -------
+    jax.Array
+        Shape (k_max,) + b.shape: row k − 1 is the error of the first k candidates.
+
+    Examples
+    --------
+    Row k = 1 is the first candidate's u² whatever the rule; with a = b, best-of-k keeps
+    the candidate nearest μ_T, so each input's error never increases with k:
+
+    >>> import math
+    >>> import jax
+    >>> import numpy as np
+    >>> from solvable.simulate import nested_selection
+    >>> key = jax.random.key(0)
+    >>> best = np.asarray(nested_selection(key, np.zeros(100), 0.0, 0.0, 4))
+    >>> uniform = np.asarray(nested_selection(key, np.zeros(100), 0.0, math.inf, 4))
+    >>> best.shape, bool(np.all(np.diff(best, axis=0) <= 0)), bool(np.allclose(best[0], uniform[0]))
+    ((4, 100), True, True)
     """
     b = jnp.asarray(b, jnp.float64)
     beta = 0.0 if t == 0 or math.isinf(t) else 1.0 / (2.0 * t)
@@ -205,6 +374,33 @@ class Student(NamedTuple):
     zero vector; weights reward: gain 0 and w̄ − w_R);
     s² = ``noise_var`` + ``noise_var`` ‖L⁻¹φ‖² with L the Cholesky factor of
     ΦᵀΦ + (σ²/γ²) I (``chol``; None for the deterministic predictive, where s² = ``noise_var``).
+
+    Parameters
+    ----------
+    mean_minus_teacher : jax.Array
+        w̄ − w_T, shape (d,).
+    mean_minus_reward : jax.Array
+        w̄ − w_R for a weights reward, zeros for a `KnobReward`; shape (d,).
+    knob_gain : jax.Array
+        1 + c for a `KnobReward`, else 0.
+    noise_var : jax.Array
+        σ² (posterior predictive) or the DE variance s̄² (deterministic predictive).
+    chol : jax.Array or None
+        Lower Cholesky factor L, shape (d, d); None for the deterministic predictive.
+    teacher : jax.Array
+        Teacher weights w_T, shape (d,).
+    reward : jax.Array
+        Reward weights w_R, shape (d,) (zeros for a `KnobReward`).
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable import KnobReward, Problem
+    >>> from solvable.simulate import draw_student
+    >>> student = draw_student(jax.random.key(0), Problem(n=50, d=5, sigma=0.3, gamma=1.0),
+    ...                        KnobReward(2.0))
+    >>> student._fields[:3]
+    ('mean_minus_teacher', 'mean_minus_reward', 'knob_gain')
     """
 
     mean_minus_teacher: jax.Array
@@ -250,6 +446,38 @@ def draw_student(key, problem: Problem, reward: Reward, *, predictive: str = "po
     The posterior is fitted in the scaled form P = ΦᵀΦ + (σ²/γ²) I = L Lᵀ (Cholesky),
     w̄ = P⁻¹ Φᵀ y by `cho_solve`, Ω = σ² P⁻¹; the predictive variance is then
     s² = σ² (1 + ‖L⁻¹ φ‖²) by a triangular solve at each test input.
+
+    Parameters
+    ----------
+    key : jax PRNG key
+        Key of the trial (split for teacher, reward, inputs and noise).
+    problem : Problem
+        The teacher–student problem; ``problem.n`` is rounded to an integer for the posterior.
+    reward : Reward
+        `KnobReward`, `WeightsReward` (weights of shape (d,)) or `AlignedReward`.
+    predictive : {"posterior", "deterministic"}, default "posterior"
+        Fit the BLR posterior on n drawn pairs, or use the DE mean and variance.
+    teacher_draw : {"sphere", "gaussian"}, default "sphere"
+        Teacher law when the problem has no teacher weights: uniform on the sphere of squared
+        norm ``teacher_norm2``, or Gaussian with that expected squared norm.
+
+    Returns
+    -------
+    Student
+        The trial's offsets' ingredients.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from solvable import KnobReward, Problem
+    >>> from solvable.simulate import draw_student
+    >>> problem = Problem(n=50, d=5, sigma=0.3, gamma=1.0)
+    >>> student = draw_student(jax.random.key(0), problem, KnobReward(2.0))
+    >>> student.chol.shape, float(student.knob_gain), round(float(student.noise_var), 12)
+    ((5, 5), 3.0, 0.09)
+    >>> draw_student(jax.random.key(0), problem, KnobReward(2.0),
+    ...              predictive="deterministic").chol is None
+    True
     """
     n_train = int(round(float(problem.n))) if predictive == "posterior" else 0
     return _draw_student(key, problem, reward, n_train=n_train, predictive=predictive,
@@ -466,6 +694,47 @@ class SimulationResult:
     ``wall_time`` excludes the one-off compilation and a warm-up call of the first block
     (``compile_time``); ``samples`` counts candidate
     draws (sampling) or test inputs (semi-analytic).
+
+    Parameters
+    ----------
+    ks : numpy.ndarray
+        The k values.
+    mean, stderr, stderr_within : numpy.ndarray
+        Estimate of δ(k, T) per k, its standard error and the pooled within-trial one.
+    trial_means : numpy.ndarray
+        Per-trial estimates, shape (trials, len(ks)).
+    theory, theory_at_offsets : numpy.ndarray or None
+        The DE and the Gaussian-offset formula at the simulated offsets (None when
+        ``compute_theory`` was off).
+    offsets, offsets_theory : OffsetLaw
+        Second moments of the simulated offsets and mean s², and the DE `offset_law`.
+    sigma2 : float
+        Label-noise variance σ².
+    temperature : float
+        T.
+    predictive, method : str
+        As passed to `simulate`.
+    n_test, trials : int
+        Test inputs per trial and number of trials.
+    wall_time, compile_time : float
+        Seconds of the run (compilation excluded) and of compilation and warm-up.
+    samples : int
+        Candidate draws (sampling) or test inputs (semi-analytic).
+    n_devices : int
+        Devices the blocks were spread over.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable import KnobReward, Problem
+    >>> from solvable.simulate import simulate
+    >>> res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 4, 0.2,
+    ...                n_test=256, trials=2, predictive="deterministic",
+    ...                method="semi_analytic", strata=16)
+    >>> res.ks.tolist(), res.trial_means.shape, res.samples
+    ([1, 2, 3, 4], (2, 4), 512)
+    >>> bool(np.allclose(res.mean_over_sigma2, res.mean / 0.09))
+    True
     """
 
     ks: np.ndarray

@@ -54,12 +54,8 @@ SECTIONED = [
 ]
 # ... except objects defined in these modules, whose docstrings are being brought to that form
 # on other branches: remove an entry once its module's docstrings have the sections
-PENDING = {
-    "solvable.simulate",
-    "solvable.optimize",
-    "solvable.figures.fig7_smc_particles",
-}
-PENDING_PREFIXES = ()
+PENDING: set[str] = set()
+PENDING_PREFIXES: tuple[str, ...] = ()
 
 
 def _doctests(module_name: str):

@@ -23,6 +23,39 @@ def smc_particles(size: str = "quick", seed: int = 0, *, r: float = 3.0, c: floa
     TV ≤ ``tv`` (log scale) with least-squares rates (95% CIs in the size note). Middle:
     measured N over the sufficient N = L⁶T(1+ε)^{6(T−1)}/(2δ_TV). Right: exact TV of the
     single guided particle against 2tε.
+
+    Parameters
+    ----------
+    size : {"tiny", "quick", "full"}
+        The depths T measured, the particle budget, the largest N tried and the refinement
+        passes.
+    seed : int
+        Seed of the runs.
+    r : float
+        Base of the product model's reward r^{#ones}.
+    c : float
+        Bellman error ε = c/T of the first SMC series.
+    epsilon : float
+        Constant Bellman error of the second SMC series.
+    tv : float
+        TV target: N is the smallest number of particles (or draws) reaching TV ≤ ``tv``.
+    T_guided : int
+        Depth of the model in the right panel (single guided particle).
+
+    Returns
+    -------
+    FigureOutput
+        The figure, the measured N and bounds per T and the guided TV curves, the parameters
+        (with the fitted rates) and a note.
+
+    Examples
+    --------
+    >>> import inspect
+    >>> from solvable.figures import FIGURES, smc_particles
+    >>> FIGURES["smc_particles"] is smc_particles
+    True
+    >>> inspect.signature(smc_particles).parameters["tv"].default
+    0.1
     """
     style.check_size(size)
     import jax
