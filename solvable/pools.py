@@ -59,7 +59,7 @@ import functools
 import itertools
 import math
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
