@@ -1088,3 +1088,21 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
         predictive=predictive, method=method, n_test=n_test, trials=trials, wall_time=wall,
         compile_time=compile_time,
         samples=samples, n_devices=n_dev)
+
+
+class _CallableModule(type(math)):
+    """This module, callable as its main function.
+
+    `solvable.simulate` names both this module and the function `simulate`: the package loads
+    the function lazily, but importing the module (``from solvable.simulate import ...``, which
+    the figures do) makes the package attribute the module. Calling the module calls the
+    function, so ``solvable.simulate(...)`` works whichever was loaded first.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return simulate(*args, **kwargs)
+
+
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

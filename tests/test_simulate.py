@@ -330,3 +330,22 @@ def test_four_devices_equal_one_device():
     assert one.n_devices == jax.device_count()
     np.testing.assert_allclose(multi["mean"], one.mean, rtol=1e-12)
     np.testing.assert_allclose(multi["stderr"], one.stderr, rtol=1e-9)
+
+
+def test_package_simulate_is_callable_after_the_module_is_imported():
+    """Importing the submodule replaces the package attribute `solvable.simulate` by the module;
+    calling it must still run the simulation (same numbers as the function)."""
+    import importlib
+
+    import solvable
+    from solvable.simulate import simulate as function
+
+    module = importlib.import_module("solvable.simulate")
+    problem = solvable.Problem(n=50, d=5, sigma=0.3, gamma=1.0)
+    args = (problem, solvable.KnobReward(2.0), 3, 0.2)
+    kw = dict(n_test=64, trials=1, predictive="deterministic", seed=3, compute_theory=False)
+    a = solvable.simulate(*args, **kw)
+    b = function(*args, **kw)
+    assert solvable.simulate is module       # the package attribute is now the module
+    np.testing.assert_array_equal(np.asarray(a.mean), np.asarray(b.mean))
+    assert module.SimulationResult is type(b)
