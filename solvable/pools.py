@@ -709,9 +709,9 @@ def _bucket(size: int, step: int) -> int:
     return -(-size // step) * step
 
 
-def _majority(pool: Pool, k, replacement, valid=None):
+def _majority(pool: Pool, k, replacement):
     """Exact plurality-vote accuracy [Q, K] (ties uniform; label −1 never wins)."""
-    valid = pool.valid if valid is None else valid
+    valid = pool.valid
     Q = pool.num_questions
     k_max = int(k.max())
     out = np.zeros((Q, k.size))
