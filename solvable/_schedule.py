@@ -196,6 +196,58 @@ def _sorted_blocks_jit(k, t, b, a, live, block, coarse=False):
     return _sorted_blocks(k, t, b, a, live, block, coarse)
 
 
+def _dt_point(k, t, b, a, cls):
+    """∂δ/∂t (s = 1) at one reduced point of class `cls` (`_reduce`): the soft side's part of
+    `selection._soft_side_dt` and, for `_HARD` points, the hard side's `selection._hard_side_dt`
+    (on the largest ρ-budget); 0 for skipped points and at t = 0 (δ − δ(0) is O(t²))."""
+    c = b - a
+    t_s = jnp.where(cls >= _SOFT_ONLY, t, 1.0)
+
+    def hard(k, t, a, c):
+        return rule._hard_side_dt(k, t, a, c, rule._hard_edges(k, t, a))
+
+    soft = rule._soft_side_dt(k, t_s, a, c, rule._LAMBDA0)
+    hard = jax.lax.cond(cls == _HARD, hard, lambda *_: jnp.zeros(()), k, t_s, a, c)
+    return jnp.where(cls >= _SOFT_ONLY, soft + hard, 0.0)
+
+
+_DT_T_MAX = 1e10   # above it, ∂δ/∂t from its value there by the 1/t² law of large t
+
+
+def _dt_points(k, t, b, a, live):
+    """∂δ/∂t (s = 1) at 1-D arrays of points, one point at a time (`_dt_point`).
+
+    Where t > `_DT_T_MAX` the rule runs at t_m = `_DT_T_MAX` and the result is scaled by
+    (t_m/t)²: δ = 1 + b² − D/t + O(t⁻²), so the relative error is O(1/t_m), and the rule's own
+    sums lose digits beyond it (1e−7 at t = 1e12 for k near 1). 0 at t = ∞."""
+    t_m = jnp.minimum(t, _DT_T_MAX)
+    reduced, cls = jax.vmap(_reduce)(k, t_m, b, a, live)
+    out = jax.lax.map(lambda p: _dt_point(*p), (*reduced, cls))
+    scale = jnp.where(t > _DT_T_MAX, (_DT_T_MAX / jnp.where(t > _DT_T_MAX, t, 1.0)) ** 2, 1.0)
+    return out * scale
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(5, 6))
+def _traced(k, t, b, a, live, block, coarse):
+    """`_sorted_blocks` with the t-derivative of `selection`'s own rule (`_dt_points`); the
+    derivatives in k, b and a are those of the value's rule (automatic differentiation)."""
+    return _sorted_blocks(k, t, b, a, live, block, coarse)
+
+
+@_traced.defjvp
+def _traced_jvp(block, coarse, primals, tangents):
+    k, t, b, a, live = primals
+    dk, dt, db, da, _ = tangents
+    out, d_kba = jax.jvp(lambda k, b, a: _sorted_blocks(k, t, b, a, live, block, coarse),
+                         (k, b, a), (dk, db, da))
+    return out, d_kba + _dt_points(k, t, b, a, live) * dt
+
+
+@functools.partial(jax.jit, static_argnums=(5, 6))
+def _traced_jit(k, t, b, a, live, block, coarse):
+    return _traced(k, t, b, a, live, block, coarse)
+
+
 def evaluate(k, t, b, a, live=None):
     """Broadcast (k, t, b, a) and evaluate δ/s² at every point (0 where ``live`` is False).
 
@@ -220,7 +272,7 @@ def evaluate(k, t, b, a, live=None):
         n = flat[0].size
         if n == 0:
             return jnp.zeros(shape)
-        return _sorted_blocks_jit(*flat, block if n >= 2 * block else 1, True).reshape(shape)
+        return _traced_jit(*flat, block if n >= 2 * block else 1, True).reshape(shape)
     # concrete inputs: broadcast, flatten and pad in NumPy (no small programs to compile)
     k, t, b, a, live = np.broadcast_arrays(*(np.asarray(x) for x in args))
     shape = k.shape

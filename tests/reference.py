@@ -134,13 +134,9 @@ def _inner_gl(lam, t, b, a):
 _INNER = _inner_gl
 
 
-def _softmax_quad(k, t, b, a):
-    def dens_lam(lam):
-        s0, bb = _INNER(lam, t, b, a)
-        if s0 >= 1.0:
-            return 0.0
-        return k * bb * math.exp((k - 1) * math.log1p(-s0))
-
+def _race_outer(k, t, a, dens_lam):
+    """∫ dens_lam(λ) dλ over the real line: adaptive `quad` in λ below 0 and in ρ = √(2tλ)
+    above, with breakpoints where the race (k draws) lives."""
     # tilted weight mass E[w] and the race's typical location
     sig2 = t / (1 + t)
     log_w = 0.5 * math.log(sig2) - a * a / (2 * (1 + t))
@@ -175,6 +171,54 @@ def _softmax_quad(k, t, b, a):
     return total
 
 
+def _softmax_quad(k, t, b, a):
+    def dens_lam(lam):
+        s0, bb = _INNER(lam, t, b, a)
+        if s0 >= 1.0:
+            return 0.0
+        return k * bb * math.exp((k - 1) * math.log1p(-s0))
+
+    return _race_outer(k, t, a, dens_lam)
+
+
+def _moments_dt(lam, t, b, a):
+    """(1 − A, E[f ψ g], E[f ψ x g], E[f g], E[ψ g]) at λ, g = x e^{−x}, ψ = z²/2 (the panels
+    and 48-point rule of `_inner_gl`)."""
+    e = np.asarray(_inner_edges(lam, t, a))
+    half = 0.5 * (e[1:] - e[:-1])
+    z = (0.5 * (e[1:] + e[:-1]))[:, None] + half[:, None] * _GL_X
+    wz = half[:, None] * _GL_W * np.exp(-0.5 * (z - a) ** 2) / math.sqrt(2 * math.pi)
+    lx = np.minimum(lam - z * z / (2 * t), 700.0)
+    x = np.exp(lx)
+    g, xg = np.exp(lx - x), np.exp(2.0 * lx - x)
+    f, psi = (z + b - a) ** 2, 0.5 * z * z
+    return tuple(float(np.sum(wz * h)) for h in (-np.expm1(-x), f * psi * g, f * psi * xg,
+                                                  f * g, psi * g))
+
+
+def dt_covariance(k, t, b, a):
+    """∂δ/∂t (s = 1) from the softmax's derivative, ∂p_i/∂t = p_i(ψ_i − Σ_j p_j ψ_j)/t²
+    (ψ = z²/2), without integration by parts: t² ∂δ/∂t = E[Σ p f ψ] − E[(Σ p f)(Σ p ψ)], the
+    first term from 1/Z = ∫ e^{−uZ} du, the second from 1/Z² = ∫ u e^{−uZ} du:
+
+        E[Σ p f ψ]          = ∫ k E[f ψ g] A^{k−1} dλ,
+        E[(Σ p f)(Σ p ψ)]   = ∫ (k E[f ψ x g] A^{k−1} + k(k−1) E[f g] E[ψ g] A^{k−2}) dλ.
+
+    The two terms nearly cancel where t is small (their difference is O(t²) of each), so this
+    route is for t ≳ 0.05; the direct two-candidate integral covers small t at k = 2."""
+    k, t, b, a = float(k), float(t), float(b), float(a)
+
+    def dens_lam(lam):
+        m, fpg, fpxg, fg, pg = _moments_dt(lam, t, b, a)
+        if m >= 1.0:
+            return 0.0
+        la = math.log1p(-m)
+        return (k * (fpg - fpxg) * math.exp((k - 1) * la)
+                - k * (k - 1) * fg * pg * math.exp((k - 2) * la))
+
+    return _race_outer(k, t, a, dens_lam) / (t * t)
+
+
 def reference_normalized(k, t, b, a):
     """δ/s² at (k, t, b, a) by an independent slow route (float)."""
     k, t, b, a = float(k), float(t), float(b), float(a)
@@ -183,6 +227,48 @@ def reference_normalized(k, t, b, a):
     if t == 0.0:
         return _best_of_k_mp(k, b, a)
     return _softmax_quad(k, t, b, a)
+
+
+# ∂δ/∂t at k = 2 by a direct double integral over the two candidates (no Laplace transform, no
+# race): δ = 2 E[f(z₁) p₁] with p₁ = σ(u), u = (z₂² − z₁²)/(2t), σ the logistic function, so
+#     ∂δ/∂t = E[f(z₁) σ(u) σ(−u) (z₁² − z₂²)] / t².
+# Inner integral over r = |z₂| (both signs of z₂), on panels cut at the radii of graded u (the
+# window σ(u)σ(−u) is ~t/|z₁| wide in r) and around a; outer over z₁, cut around a and, on the
+# scale √t, around 0 (where the window reaches r = 0). Gauss–Legendre on every panel.
+_U_LEVELS = np.array([-70.0, -45.0, -28.0, -16.0, -9.0, -5.0, -2.5, -1.0, 0.0, 1.0, 2.5, 5.0,
+                      9.0, 16.0, 28.0, 45.0, 70.0])
+_DT_OFFSETS = np.array([-12.0, -8.0, -5.0, -3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0,
+                        5.0, 8.0, 12.0])
+
+
+def _gl_panels(edges, n):
+    x, w = np.polynomial.legendre.leggauss(n)
+    lo, hi = edges[..., :-1, None], edges[..., 1:, None]
+    nodes = 0.5 * (lo + hi) + 0.5 * (hi - lo) * x
+    weights = 0.5 * (hi - lo) * w
+    return nodes.reshape(edges.shape[:-1] + (-1,)), weights.reshape(edges.shape[:-1] + (-1,))
+
+
+def dt_two_candidates(t, b, a, nodes=40):
+    """∂δ/∂t (s = 1) at k = 2 and t > 0 by the direct double integral above (float)."""
+    t, b, a = float(t), float(b), float(a)
+    c = b - a
+    near0 = np.sqrt(2.0 * t * np.array([0.5, 2.0, 8.0, 30.0, 100.0]))
+    z_edges = np.concatenate([a + _DT_OFFSETS, near0, -near0, [0.0]])
+    z_edges = np.unique(np.clip(z_edges, a - 12.0, a + 12.0))
+    z1, w1 = _gl_panels(z_edges, nodes)
+    s1 = z1[:, None] ** 2
+    r_u = np.sqrt(np.maximum(s1 + 2.0 * t * _U_LEVELS, 0.0))
+    r_a = np.broadcast_to(np.maximum(abs(a) + _DT_OFFSETS, 0.0), (len(z1), len(_DT_OFFSETS)))
+    r_top = r_u[:, -1:]
+    r_edges = np.sort(np.concatenate([np.zeros((len(z1), 1)), r_u, np.minimum(r_a, r_top)], 1), 1)
+    r, wr = _gl_panels(r_edges, nodes)
+    u = (r * r - s1) / (2.0 * t)
+    window = 0.25 / np.cosh(np.minimum(np.abs(u), 700.0) / 2.0) ** 2     # σ(u)σ(−u)
+    dens = (np.exp(-0.5 * (r - a) ** 2) + np.exp(-0.5 * (r + a) ** 2)) / math.sqrt(2 * math.pi)
+    inner = np.sum(wr * dens * window * (-2.0 * t * u), axis=1)        # E_{z₂}[σσ (z₁² − z₂²)]
+    outer = np.exp(-0.5 * (z1 - a) ** 2) / math.sqrt(2 * math.pi) * (z1 + c) ** 2 * inner
+    return float(np.sum(w1 * outer) / (t * t))
 
 
 def reference(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
