@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import solvable
+from reference import reference_normalized
 from solvable import optimize as O
 from solvable.selection import selection_error_normalized
 
@@ -61,6 +62,51 @@ def test_optimal_temperature_infinite():
     res = O.optimal_temperature(10.0, mean=1.0, teacher=0.0, reward=3.0)
     assert np.isinf(res.argmin) and res.boundary == O.UPPER
     np.testing.assert_allclose(res.value, 2.0, rtol=1e-12)  # s² + b²
+
+
+def test_optimal_temperature_one_candidate_is_uniform():
+    """k = 1 is no selection: δ = s² + (m − μ_T)² at every T, a tie that goes to T* = ∞
+    (the searched minimum falls a few 1e-9 below s² + b² by rounding; it used to be returned
+    as the upper end of t_range or an interior T)."""
+    mean, std = np.array([0.0, 0.3, 1.0, 0.2]), np.array([1.0, 1.0, 1.0, 2.0])
+    teacher, reward = np.array([0.0, 0.0, 0.0, -1.0]), np.array([0.0, -0.6, 3.0, 0.5])
+    res = O.optimal_temperature(1.0, mean=mean, std=std, teacher=teacher, reward=reward)
+    assert np.all(np.isinf(res.argmin)) and np.all(res.boundary == O.UPPER)
+    np.testing.assert_allclose(res.value, std ** 2 + (mean - teacher) ** 2, rtol=1e-15)
+    # k = 1 mixed with k > 1 in one call: a genuine interior optimum stays interior
+    k = np.array([1.0, 10.0, 1.0, 10.0])
+    mix = O.optimal_temperature(k, mean=np.array([0.0, 0.0, 1.0, 1.0]),
+                                reward=np.array([-4.0, -4.0, 3.0, 3.0]))
+    argmin, value = np.asarray(mix.argmin), np.asarray(mix.value)
+    np.testing.assert_array_equal(mix.boundary, [O.UPPER, O.INTERIOR, O.UPPER, O.UPPER])
+    assert np.isinf(argmin[[0, 2, 3]]).all()
+    np.testing.assert_allclose(value[[0, 2, 3]], [1.0, 2.0, 2.0], rtol=1e-15)
+    ts = np.linspace(24, 26.5, 501)
+    d = np.asarray(exact(10.0, ts, 0.0, 4.0))
+    assert abs(ts[np.argmin(d)] - argmin[1] / 2) < 0.01
+    assert value[1] <= d.min() + 1e-12
+    assert value[1] < (1 - 1e-3) * min(1.0, float(exact(10.0, 0.0, 0.0, 4.0)))  # not a tie
+
+
+def test_optimal_temperature_zero_end_ties():
+    """δ rises from T = 0 here (the independent reference: by 1.5e-11 relatively at t = 1e-4
+    and 1.5e-9 at t = 1e-3), but the kernel's values at t ~ 1e-4 fall up to 1.4e-9 below its
+    T = 0 value; that rounding used to be returned as an interior optimum at t = 1.05e-4."""
+    k, b, a = 3.0, -0.5491607674800081, -4.428184983912387
+    d0 = reference_normalized(k, 0.0, b, a)
+    assert reference_normalized(k, 1e-4, b, a) > d0 and reference_normalized(k, 1e-3, b, a) > d0
+    res = O.optimal_temperature(k, mean=b, reward=b - a)
+    assert float(res.argmin) == 0.0 and res.boundary == O.LOWER
+    assert float(res.value) == float(exact(k, 0.0, b, a))
+
+
+def test_optimal_temperature_averaged_one_candidate():
+    """Averaged over x, k = 1 gives s̄² + Var Δ_T at every T: T* = ∞ (the tie rule)."""
+    law = solvable.OffsetLaw(var_teacher=0.5, var_reward=2.0, cov=-0.3, predictive_var=1.3,
+                             rank_one=False)
+    res = O.optimal_temperature_averaged(law, k=1.0)
+    assert np.isinf(res.argmin) and res.boundary == O.UPPER
+    np.testing.assert_allclose(res.value, 1.3 + 0.5, rtol=1e-15)
 
 
 @pytest.mark.slow

@@ -2,9 +2,10 @@
 
 * `smc_tv`: TV(E[law of the SMC output], π) estimated from ``n_runs`` vmapped runs. Each run
   contributes its whole weighted final population Σ_i W_i δ_{x_i} (whose expectation is the
-  law of the output drawn ∝ W: a Rao-Blackwellised estimate). Standard error by the delta
-  method (y_r = Σ_x sign(law − π)_x law_r(x)), noise floor = E TV when the true TV is 0
-  ≈ ½ Σ_x se_x √(2/π).
+  law of the output drawn ∝ W: a Rao-Blackwellised estimate); a run whose particles all got
+  weight 0 (it died) contributes "no output", an outcome of π-probability 0. Standard error
+  by the delta method (y_r = Σ_x sign(law − π)_x law_r(x)), noise floor = E TV when the true
+  TV is 0 ≈ ½ Σ_x se_x √(2/π).
 * `particles_to_reach_tv`: smallest N in 1, 2, 4, … (optionally refined by bisection) with TV ≤ δ_TV: SMC (estimated, keys
   fixed), rejection and best-of-N (exact laws).
 * `scaling_table`: product model (binary, r fixed) with approximate values of Bellman error
@@ -133,7 +134,9 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
     Returns
     -------
     numpy.ndarray
-        (n_runs, n_T) array; each row is a law (sums to 1).
+        (n_runs, n_T) array; each row is a law (sums to 1), or all zeros for a run that died
+        (every particle got weight 0 at some step, see `samplers.smc_step`: the run has no
+        output and its estimate of the normaliser is 0).
 
     Examples
     --------
@@ -159,13 +162,18 @@ def _rb_laws(keys, lp, ch, lv, n_active, cap, resampling):
 
     def one(k):
         s, _ = smc_scan(k, lp, ch, lv, smc_init(cap), resampling, n_active)
-        w = jax.nn.softmax(jnp.where(active, s.log_weights, -jnp.inf))
+        lw = jnp.where(active, s.log_weights, -jnp.inf)
+        w = jnp.where(jnp.all(jnp.isneginf(lw)), 0.0, jax.nn.softmax(lw))  # a dead run: 0
         return jax.ops.segment_sum(w, s.nodes, num_segments=lp.shape[1])
 
     return jax.vmap(one)(keys)
 
 
 def _tv_estimate(laws: np.ndarray, pi: np.ndarray) -> TVEstimate:
+    died = ~np.any(laws > 0, axis=1)
+    if died.any():  # "no output" is one more outcome, of π-probability 0
+        laws = np.column_stack([laws, died.astype(laws.dtype)])
+        pi = np.append(pi, 0.0)
     mean = laws.mean(0)
     se = laws.std(0, ddof=1) / np.sqrt(len(laws))
     y = laws @ np.sign(mean - pi)
@@ -176,6 +184,9 @@ def _tv_estimate(laws: np.ndarray, pi: np.ndarray) -> TVEstimate:
 def smc_tv(key, model: Process, values, n_particles: int, n_runs: int = 2000,
            resampling=multinomial) -> TVEstimate:
     """TV(E[law of the SMC output], π) with its standard error and noise floor.
+
+    A run that died (`smc_output_laws`) has no output: "no output" counts as one more
+    outcome, which π never gives (it adds half the fraction of runs that died to the TV).
 
     Parameters
     ----------

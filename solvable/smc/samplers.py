@@ -167,9 +167,9 @@ class SMCInfo(NamedTuple):
     ancestors : jax.Array
         (N,) parent index of each particle.
     ess : jax.Array
-        Effective sample size of the new weights.
+        Effective sample size of the new weights; 0 when every weight is 0 (the run has died).
     log_increment : jax.Array
-        log (1/N) Σ_i G_t^i.
+        log (1/N) Σ_i G_t^i; −inf when every weight is 0 (then Ẑ = 0).
 
     Examples
     --------
@@ -183,8 +183,8 @@ class SMCInfo(NamedTuple):
     """
 
     ancestors: jax.Array  # (N,) index (into the previous population) of each particle's parent
-    ess: jax.Array  # effective sample size 1 / Σ_i W_i² of the new weights (active particles)
-    log_increment: jax.Array  # log (1/N) Σ_i G_t^i: log Ẑ = Σ_t log_increment
+    ess: jax.Array  # effective sample size 1 / Σ_i W_i² of the new weights (active); 0 if dead
+    log_increment: jax.Array  # log (1/N) Σ_i G_t^i: log Ẑ = Σ_t log_increment (−inf if dead)
 
 
 def smc_init(n_particles: int) -> SMCState:
@@ -246,6 +246,13 @@ def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multino
     docs/theory.md §8. E[Ẑ] = E_p[V_T/V_0] = V*_0/V_0 for any V (tests/smc/test_scale.py
     checks it by a z-test); flat weights give ESS = N.
 
+    Where V vanishes (a zero reward) every particle can get weight 0: the run has died. That
+    step reports ESS = 0 and ``log_increment`` = −inf (Ẑ = 0, which keeps E[Ẑ] exact). A dead
+    population cannot be resampled: each later step keeps its particles (``ancestors`` =
+    0, 1, …, N − 1), propagates them with p and gives them weight 0 again, with ESS = 0 and
+    ``log_increment`` = −inf, so the final weights are all −inf. Steps of a run that has not
+    died are unaffected.
+
     Examples
     --------
     >>> import jax
@@ -263,15 +270,19 @@ def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multino
     if n_active is not None:
         active = jnp.arange(n) < n_active
         lw = jnp.where(active, lw, -jnp.inf)
+    dead = jnp.all(jnp.isneginf(lw))  # every weight vanished at an earlier step
+    # a dead population cannot be resampled: its particles are kept, and stay at weight 0
     ancestors = resampling(k_res, lw, n, n_active)
+    ancestors = jnp.where(dead, jnp.arange(n, dtype=ancestors.dtype), ancestors)
     nodes = state.nodes[ancestors]
     child = _propagate(k_prop, nodes, lp_t, ch_t)
-    new = _no_nan(lv_next[child] - lv_t[nodes])
+    new = jnp.where(dead, -jnp.inf, _no_nan(lv_next[child] - lv_t[nodes]))
     used = new if n_active is None else jnp.where(active, new, -jnp.inf)
     m = n if n_active is None else n_active
     total = jax.scipy.special.logsumexp(used)
     w = jnp.exp(used - total)
-    info = SMCInfo(ancestors, 1.0 / jnp.sum(w**2), total - jnp.log(m))
+    ess = jnp.where(jnp.isneginf(total), 0.0, 1.0 / jnp.sum(w**2))
+    info = SMCInfo(ancestors, ess, total - jnp.log(m))
     return SMCState(child, new), info
 
 
@@ -332,7 +343,7 @@ def smc_run(key, lp, ch, lv, n_particles: int, resampling=multinomial) -> SMCSta
     Returns
     -------
     SMCState
-        Final nodes and log-weights.
+        Final nodes and log-weights (all −inf when the run died: see `smc_step`).
 
     Examples
     --------
@@ -350,6 +361,11 @@ def _pick(key, state):
     return state.nodes[jax.random.categorical(key, state.log_weights)]
 
 
+def _output(key, state):
+    """A final particle drawn ∝ its weight; −1 when every weight is 0 (the run died)."""
+    return jnp.where(jnp.all(jnp.isneginf(state.log_weights)), -1, _pick(key, state))
+
+
 def _prepare(model, values, n_particles=None):
     if n_particles is not None:
         v.check_integer_at_least("n_particles", n_particles, 1)
@@ -357,7 +373,11 @@ def _prepare(model, values, n_particles=None):
 
 
 def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampling=multinomial):
-    """One SMC output (a terminal node index).
+    """One SMC output (a terminal node index), or −1 when the run died.
+
+    The run dies when every particle gets weight 0 at some step (a zero reward, where V
+    vanishes; see `smc_step`): there is no particle to draw, and −1 (never a node index) is
+    returned.
 
     Parameters
     ----------
@@ -375,7 +395,7 @@ def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampli
     Returns
     -------
     jax.Array
-        Scalar index of the output terminal node.
+        Scalar index of the output terminal node; −1 when the run died.
 
     Examples
     --------
@@ -384,10 +404,16 @@ def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampli
     >>> m = tree_model([np.array([[0.5, 0.5]])], [0.0, 1.0])  # π is the point mass on leaf 1
     >>> int(smc_sample(jax.random.key(0), m, exact_values(m), n_particles=8))
     1
+
+    With one particle the run dies when that particle takes leaf 0 (probability 1/2):
+
+    >>> sorted({int(smc_sample(jax.random.key(i), m, exact_values(m), n_particles=1))
+    ...         for i in range(20)})
+    [-1, 1]
     """
     lp, ch, lv = _prepare(model, values, n_particles)
     k_run, k_out = jax.random.split(key)
-    return _pick(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
+    return _output(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
 
 
 # ---------------------------------------------------------------- guided

@@ -3,11 +3,13 @@
 import itertools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from solvable import smc
+from solvable.smc._levels import stacked
 
 from smc_helpers import path_probs, tree_arrays, z_scores
 
@@ -203,3 +205,98 @@ def test_pool_mh_chain_law(tree):
 def test_sampler_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call(smc.product_model(3, 2.0))
+
+
+# ---------------------------------------------------------------- runs whose weights all vanish
+def _dying_tree():
+    """T = 3, B = 2, p uniform; the four leaves under the first level-1 node have reward 0, so
+    V*_1 = 0 there and N particles all die at the first step w.p. 2^−N (never later)."""
+    return smc.tree_model([np.full((2**t, 2), 0.5) for t in range(3)],
+                          [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+
+
+def _step_before_death_handling(key, state, lp_t, ch_t, lv_t, lv_next, resampling, n_active):
+    """`smc_step` as it was before it handled dead populations (the reference for runs that
+    do not die: they must be unchanged bit for bit)."""
+    k_res, k_prop = jax.random.split(key)
+    n = state.nodes.shape[0]
+    lw = state.log_weights
+    if n_active is not None:
+        active = jnp.arange(n) < n_active
+        lw = jnp.where(active, lw, -jnp.inf)
+    ancestors = resampling(k_res, lw, n, n_active)
+    nodes = state.nodes[ancestors]
+    child = ch_t[nodes, jax.random.categorical(k_prop, lp_t[nodes])]
+    new = lv_next[child] - lv_t[nodes]
+    new = jnp.where(jnp.isnan(new), -jnp.inf, new)
+    used = new if n_active is None else jnp.where(active, new, -jnp.inf)
+    m = n if n_active is None else n_active
+    total = jax.scipy.special.logsumexp(used)
+    w = jnp.exp(used - total)
+    return smc.SMCState(child, new), smc.SMCInfo(ancestors, 1.0 / jnp.sum(w**2), total - jnp.log(m))
+
+
+@pytest.mark.parametrize("case", ["exact", "perturbed_systematic", "masked"])
+def test_smc_runs_that_do_not_die_are_unchanged(tree, case):
+    """Fixed keys: final states and every step's info equal the pre-change step's bit for bit
+    (on runs that never die; the dying tree's surviving runs included)."""
+    n, n_active, scheme, model = 4, None, smc.multinomial, tree
+    vals = smc.exact_values(tree)
+    if case == "perturbed_systematic":
+        vals, scheme = smc.perturbed_values(jax.random.key(1), tree, 0.6), smc.systematic
+    elif case == "masked":
+        model = _dying_tree()
+        vals, n, n_active = smc.exact_values(model), 8, jnp.int32(3)
+    lp, ch, lv = stacked(model, vals)
+
+    def old(k):
+        def body(st, xs):
+            kk, lp_t, ch_t, lv_t, lv_next = xs
+            return _step_before_death_handling(kk, st, lp_t, ch_t, lv_t, lv_next, scheme, n_active)
+        keys = jax.random.split(k, lp.shape[0])
+        return jax.lax.scan(body, smc.smc_init(n), (keys, lp, ch, lv[:-1], lv[1:]))
+
+    keys = jax.random.split(jax.random.key(11), 400)
+    new_s, new_i = jax.jit(jax.vmap(
+        lambda k: smc.smc_scan(k, lp, ch, lv, smc.smc_init(n), scheme, n_active)))(keys)
+    old_s, old_i = jax.jit(jax.vmap(old))(keys)
+    live = np.isfinite(np.asarray(new_i.log_increment)).all(1)
+    assert live.sum() > 300 and (case != "masked" or not live.all())
+    for a, b in zip((*new_s, *new_i), (*old_s, *old_i)):
+        np.testing.assert_array_equal(np.asarray(a)[live], np.asarray(b)[live])
+
+
+def test_smc_run_that_dies_has_zero_normaliser_and_no_output():
+    """All N = 2 particles take the zero-value branch at step 1 w.p. 1/4 (exact): the run has
+    died; ESS 0 and log_increment −inf there and at every later step (its particles are kept,
+    ancestors 0..N−1), final weights all −inf; E[Ẑ] = V*_0/V_0 = 1 still holds with Ẑ = 0 for
+    dead runs (z-tests); the output law is a row of zeros (it used to be NaN), `smc_sample`
+    returns −1 (it used to return a zero-reward leaf) and `smc_tv` counts "no output"."""
+    m, n, runs = _dying_tree(), 2, 8000
+    vals = smc.exact_values(m)
+    lp, ch, lv = stacked(m, vals)
+    s, info = jax.jit(jax.vmap(lambda k: smc.smc_scan(k, lp, ch, lv, smc.smc_init(n))))(
+        jax.random.split(jax.random.key(0), runs))
+    ess, linc = np.asarray(info.ess), np.asarray(info.log_increment)
+    assert np.all(np.isfinite(ess)) and not np.any(np.isnan(linc))
+    dead = np.isneginf(linc[:, 0])
+    assert abs(dead.mean() - 0.25) / np.sqrt(0.25 * 0.75 / runs) < Z_MAX
+    assert np.all(ess[dead] == 0.0) and np.all(np.isneginf(linc[dead]))
+    np.testing.assert_array_equal(np.asarray(info.ancestors)[dead][:, 1:], np.broadcast_to(
+        np.arange(n), (dead.sum(), 2, n)))
+    assert np.all(np.isneginf(np.asarray(s.log_weights)[dead]))
+    assert np.all(np.isfinite(linc[~dead])) and np.all(ess[~dead] >= 1.0)
+    z = np.exp(linc.sum(1))
+    assert np.all(z[dead] == 0.0)
+    assert abs(z.mean() - 1.0) / (z.std(ddof=1) / np.sqrt(runs)) < Z_MAX
+    laws = smc.smc_output_laws(jax.random.key(1), m, vals, n, 4000)
+    assert not np.any(np.isnan(laws)) and np.all(laws[:, :4] == 0.0)
+    sums = laws.sum(1)
+    died = sums == 0.0
+    np.testing.assert_allclose(sums[~died], 1.0, rtol=1e-12)
+    assert abs(died.mean() - 0.25) / np.sqrt(0.25 * 0.75 / 4000) < Z_MAX
+    est = smc.smc_tv(jax.random.key(1), m, vals, n, 4000)
+    assert np.isfinite([est.tv, est.stderr, est.noise_floor]).all()
+    assert est.tv >= 0.5 * died.mean()  # the "no output" outcome alone gives ½ P(died)
+    outs = np.array([int(smc.smc_sample(jax.random.key(i), m, vals, n)) for i in range(40)])
+    assert set(outs) <= {-1, 4, 5, 6, 7} and -1 in outs
