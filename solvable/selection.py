@@ -535,7 +535,8 @@ def _window_pair(rho, t, a, c):
 
 
 _DT_GEOMETRIC = 4.0 ** np.arange(1, 19)   # extra ρ-edges at ρ0 times these (see `_hard_side_dt`)
-_DT_PANELS = len(_DT_GEOMETRIC) + 22       # ρ-panel budget of the derivative's hard side
+# ρ-panel budgets of the derivative's hard side: the value's edges (at most 21) and the grid
+_DT_BUDGETS = (12, 20, 28, len(_DT_GEOMETRIC) + 22)
 
 
 def _hard_side_dt(k, t, a, c, edges):
@@ -545,11 +546,20 @@ def _hard_side_dt(k, t, a, c, edges):
     log(1/t) as t → 0), a range that the value's panels leave to one panel."""
     rho0 = edges[0]
     geo = jnp.clip(jax.lax.stop_gradient(rho0) * jnp.asarray(_DT_GEOMETRIC), rho0, edges[-1])
-    edges = _compact(_merge_sorted(edges, geo), _DT_PANELS)
-    rho, wr = _panels(edges, _GLB)
-    pair, m = jax.vmap(_window_pair, (0, None, None, None))(rho, t, a, c)
-    pair = pair / (2.0 * math.pi)
-    return k * (k - 1.0) / (t * t) * jnp.sum(wr * rho * pair * _pow_km1(k - 1.0, m))
+    edges = _merge_sorted(edges, geo)
+    used = jnp.sum(jnp.diff(edges) > 0.0)
+
+    def integral(n):
+        def run(edges):
+            rho, wr = _panels(_compact(edges, n), _GLB)
+            pair, m = jax.vmap(_window_pair, (0, None, None, None))(rho, t, a, c)
+            return jnp.sum(wr * rho * pair * _pow_km1(k - 1.0, m)) / (2.0 * math.pi)
+        return run
+
+    # the smallest ρ-panel budget that holds every positive-width panel (zero-width ones add 0)
+    branch = jnp.searchsorted(jnp.asarray(_DT_BUDGETS[:-1]), used)
+    total = jax.lax.switch(branch, [integral(n) for n in _DT_BUDGETS], edges)
+    return k * (k - 1.0) / (t * t) * total
 
 
 def _delta_vec(k, t, b, a, live=None):
