@@ -373,9 +373,9 @@ def _window_b(r, wi, rho, q, a, c):
     return jnp.sum(wi * h, axis=-1)
 
 
-def _hard_moments(k, t, a, c, edges, at_offset=True):
-    """The hard side's ρ-nodes and weights with 1 − A and B dλ/dρ at each (t > 0), on ρ-panels
-    with the given `edges` (see `_hard_edges`); nodes with t/ρ² < `_SHARP` use the exact step limit.
+def _hard_side(k, t, a, c, edges, at_offset=True):
+    """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) for t > 0, on ρ-panels with the given
+    `edges` (see `_hard_edges`); nodes with t/ρ² < `_SHARP` use the exact step limit.
 
     The inner r-panels lie between the radii of the v-levels `_V_EDGES`; with ``at_offset`` they
     are also cut at a + `_D_EDGES` (needed where t is large and the v-panels are wide in r)."""
@@ -406,13 +406,6 @@ def _hard_moments(k, t, a, c, edges, at_offset=True):
     m = jnp.where(sharp, f, f + m_win + m_tail)
     b_smooth = (b_win + b_tail) * rho_s / t_s
     brho = jnp.where(sharp, _step_integrand(rho, a, c), b_smooth)
-    return rho, wr, m, brho
-
-
-def _hard_side(k, t, a, c, edges, at_offset=True):
-    """∫_{λ0}^{∞} k B A^{k−1} dλ in the radius ρ = √(2tλ) for t > 0, on ρ-panels with the given
-    `edges` (see `_hard_edges`): Σ over the ρ-nodes of `_hard_moments` of k B dλ/dρ A^{k−1}."""
-    _, wr, m, brho = _hard_moments(k, t, a, c, edges, at_offset)
     return jnp.sum(wr * k * brho * _pow_km1(k, m))
 
 
@@ -490,7 +483,8 @@ def _window_pair(rho, t, a, c):
     """(2π C, 1 − A) at one hard-side radius ρ (t > 0), C = E[f g] E[v g] − E[f v g] E[g].
 
     The inner variable is d = r − ρ (r = |z|), with v = −d(2ρ + d)/(2t), on Gauss–Legendre
-    panels between the d of the v-levels `_V_EDGES_DT` (g < e^{−40} outside) and at a + `_D_EDGES_DT`.
+    panels between the d of the v-levels `_V_EDGES_DT` (g < e^{−40} outside) and at
+    a + `_D_EDGES_DT`.
     With the branch densities φ_±(r) = φ(±r − a), their values P_± at ρ and f_±(r) = f_±(r*) +
     e_±, e_± = (r − r*)(r + r* ± 2c) for any fixed r*, the pair term splits exactly into
 
@@ -541,9 +535,9 @@ _DT_BUDGETS = (12, 20, 28, len(_DT_GEOMETRIC) + 22)
 
 def _hard_side_dt(k, t, a, c, edges):
     """(k(k − 1)/t²) ∫_{ρ0}^{∞} ρ A^{k−2} C dρ (the hard side of ∂δ/∂t, t > 0), with C and
-    1 − A from `_window_pair`, on the value's ρ-edges (`_hard_edges`) and a geometric grid ρ0 4^j: where
-    the race can finish near z = 0, C/ρ behaves like 1/ρ between ρ0 ~ √t and O(1) (∂δ/∂t ~ t
-    log(1/t) as t → 0), a range that the value's panels leave to one panel."""
+    1 − A from `_window_pair`, on the value's ρ-edges (`_hard_edges`) and a geometric grid
+    ρ0 4^j: where the race can finish near z = 0, C/ρ behaves like 1/ρ between ρ0 ~ √t and
+    O(1) (∂δ/∂t ~ t log(1/t) as t → 0), a range that the value's panels leave to one panel."""
     rho0 = edges[0]
     geo = jnp.clip(jax.lax.stop_gradient(rho0) * jnp.asarray(_DT_GEOMETRIC), rho0, edges[-1])
     edges = _merge_sorted(edges, geo)
