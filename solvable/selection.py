@@ -498,7 +498,7 @@ def _window_pair(rho, t, a, c):
     v_lev = jnp.asarray(_V_EDGES_DT)
     d_lev = jnp.maximum(-2.0 * t * v_lev / (rho + _safe_sqrt(rho * rho - 2.0 * t * v_lev)), -rho)
     d_off = jnp.clip(a + jnp.asarray(_D_EDGES_DT) - rho, d_lev[0], d_lev[-1])
-    brk = _merge_sorted(jax.lax.stop_gradient(d_lev), jax.lax.stop_gradient(d_off))
+    brk = _merge_sorted(d_lev, d_off)   # edges keep their derivatives (second order, r = 0)
     d, w = _panels(brk, _GLI)
     r = rho + d
     v = -d * (2.0 * rho + d) / (2.0 * t)

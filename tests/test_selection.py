@@ -612,3 +612,18 @@ def test_t_gradient_small_t():
     np.testing.assert_allclose(slope, slope[0], rtol=1e-3)
     assert slope[0] > 1.0
     assert np.all(dt([3.0, 1.0, 1.0], [0.0, 1e-3, 5.0], 0.3, 1.0) == 0.0)
+
+
+_d2t = jax.jit(jax.vmap(jax.grad(jax.grad(selection_error_normalized, argnums=1), argnums=1)))
+
+
+def test_t_second_derivative_matches_differences_of_the_first():
+    """∂²δ/∂t² (automatic differentiation of the derivative's rule) against central differences
+    of ∂δ/∂t (step 1e-3 t: truncation ~1e-6, the rule's ~1e-8 error gives ~1e-5)."""
+    pts = np.array([(10.0, 0.5, 0.3, 1.0), (50.0, 1e-3, 8.0, 8.0), (2.0, 0.01, 0.5, 0.5),
+                    (1e4, 3.0, -2.0, 4.0)])
+    got = np.asarray(_d2t(*(jnp.asarray(c) for c in pts.T)))
+    h = 1e-3 * pts[:, 1]
+    fd = (dt(pts[:, 0], pts[:, 1] + h, pts[:, 2], pts[:, 3])
+          - dt(pts[:, 0], pts[:, 1] - h, pts[:, 2], pts[:, 3])) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-4)
