@@ -26,6 +26,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from . import selection as rule
 from ._parallel import map_blocks, on_cpu
@@ -173,7 +174,7 @@ def _sorted_blocks(k, t, b, a, live, block, coarse=False):
     soft = branch >= _SOFT_ONLY
     k_s, t_s, b_s, a_s = args[0][:n], args[1][:n], args[2][:n], args[3][:n]
     vals = vals[slot] + jnp.where(soft, _soft_block(k_s, jnp.where(soft, t_s, 1.0), b_s, a_s), 0.0)
-    return jnp.where(jnp.isinf(t), 1.0 + b * b, vals)
+    return jnp.where(jnp.isinf(t) & live, 1.0 + b * b, vals)   # masked points give 0 (vals)
 
 
 _BLOCK_CPU, _BLOCK_ACC = 4, 256   # points per vectorised block (CPU caches; accelerator width)
@@ -199,7 +200,8 @@ def _sorted_blocks_jit(k, t, b, a, live, block, coarse=False):
 def _dt_point(k, t, b, a, cls):
     """∂δ/∂t (s = 1) at one reduced point of class `cls` (`_reduce`): the soft side's part of
     `selection._soft_side_dt` and, for `_HARD` points, the hard side's `selection._hard_side_dt`
-    (on the largest ρ-budget); 0 for skipped points and at t = 0 (δ − δ(0) is O(t²))."""
+    (on the largest ρ-budget); 0 for skipped points and at t = 0 (δ − δ(0) is O(t² log 1/t)
+    at most)."""
     c = b - a
     t_s = jnp.where(cls >= _SOFT_ONLY, t, 1.0)
 
@@ -227,20 +229,74 @@ def _dt_points(k, t, b, a, live):
     return out * scale
 
 
+def _is_zero(tangent):
+    return isinstance(tangent, SymbolicZero)
+
+
+def _dense(tangent, like):
+    return jnp.zeros_like(like) if _is_zero(tangent) else tangent
+
+
 @functools.partial(jax.custom_jvp, nondiff_argnums=(5, 6))
 def _traced(k, t, b, a, live, block, coarse):
     """`_sorted_blocks` with the t-derivative of `selection`'s own rule (`_dt_points`); the
-    derivatives in k, b and a are those of the value's rule (automatic differentiation)."""
+    derivatives in k, b and a are those of the value's rule (`_kba_partials`). Every point's
+    value depends on that point alone, so the tangent is a sum of partials times tangents."""
     return _sorted_blocks(k, t, b, a, live, block, coarse)
 
 
-@_traced.defjvp
 def _traced_jvp(block, coarse, primals, tangents):
     k, t, b, a, live = primals
     dk, dt, db, da, _ = tangents
-    out, d_kba = jax.jvp(lambda k, b, a: _sorted_blocks(k, t, b, a, live, block, coarse),
-                         (k, b, a), (dk, db, da))
-    return out, d_kba + _dt_points(k, t, b, a, live) * dt
+    out = _traced(k, t, b, a, live, block, coarse)
+    tangent = jnp.zeros_like(out)
+    if not all(_is_zero(d) for d in (dk, db, da)):   # zero tangents cost nothing
+        for partial, d in zip(_kba_partials(k, t, b, a, live, block, coarse), (dk, db, da)):
+            if not _is_zero(d):
+                tangent = tangent + partial * d
+    if not _is_zero(dt):
+        tangent = tangent + _dt_points(k, t, b, a, live) * dt
+    return out, tangent
+
+
+_traced.defjvp(_traced_jvp, symbolic_zeros=True)
+
+
+def _unit_partials(fn, k, b, a):
+    """(∂fn/∂k, ∂fn/∂b, ∂fn/∂a) of a pointwise fn(k, b, a), by forward mode with unit tangents."""
+    one, zero = jnp.ones_like(k), jnp.zeros_like(k)
+    units = ((one, zero, zero), (zero, one, zero), (zero, zero, one))
+    return tuple(jax.jvp(fn, (k, b, a), u)[1] for u in units)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(5, 6))
+def _kba_partials(k, t, b, a, live, block, coarse):
+    """(∂δ/∂k, ∂δ/∂b, ∂δ/∂a) of the value's rule; their own derivatives in t are the partials
+    of `_dt_points`, so a mixed second derivative ∂²δ/∂t∂x comes from the t-rule in whichever
+    order it is taken (forward or reverse mode)."""
+    return _unit_partials(lambda k, b, a: _sorted_blocks(k, t, b, a, live, block, coarse),
+                          k, b, a)
+
+
+def _kba_partials_jvp(block, coarse, primals, tangents):
+    k, t, b, a, live = primals
+    tk, tt, tb, ta, _ = tangents
+    out = _kba_partials(k, t, b, a, live, block, coarse)
+    tangent = tuple(jnp.zeros_like(o) for o in out)
+    rest = (tk, tb, ta)
+    if not all(_is_zero(d) for d in rest):
+        xs = (k, b, a)
+        moved = jax.jvp(lambda k, b, a: _unit_partials(
+            lambda k, b, a: _sorted_blocks(k, t, b, a, live, block, coarse), k, b, a),
+            xs, tuple(_dense(d, x) for d, x in zip(rest, xs)))[1]
+        tangent = tuple(x + y for x, y in zip(tangent, moved))
+    if not _is_zero(tt):
+        mixed = _unit_partials(lambda k, b, a: _dt_points(k, t, b, a, live), k, b, a)
+        tangent = tuple(x + m * tt for x, m in zip(tangent, mixed))
+    return out, tangent
+
+
+_kba_partials.defjvp(_kba_partials_jvp, symbolic_zeros=True)
 
 
 @functools.partial(jax.jit, static_argnums=(5, 6))

@@ -469,7 +469,8 @@ def _soft_side_dt(k, t, a, c, lam_hi):
     z0, z1, z2, z3, z4 = (_polyval(co, x) for co in coefs)
     pair = jnp.exp(2.0 * (lam + log_mu1)) * (2.0 * c * (z3 * z0 - z1 * z2) + z4 * z0 - z2 * z2)
     m, _ = _soft_moments(lam, t, a, c)
-    return k * (k - 1.0) / (2.0 * t * t) * jnp.sum(wl * pair * _pow_km1(k - 1.0, m))
+    # (k(k − 1)/2t) (Σ/t), not k(k − 1)/(2t²): t² underflows below t ~ 1e−154
+    return k * (k - 1.0) / (2.0 * t) * (jnp.sum(wl * pair * _pow_km1(k - 1.0, m)) / t)
 
 
 def _small_difference(delta, base, plain):
@@ -553,7 +554,7 @@ def _hard_side_dt(k, t, a, c, edges):
     # the smallest ρ-panel budget that holds every positive-width panel (zero-width ones add 0)
     branch = jnp.searchsorted(jnp.asarray(_DT_BUDGETS[:-1]), used)
     total = jax.lax.switch(branch, [integral(n) for n in _DT_BUDGETS], edges)
-    return k * (k - 1.0) / (t * t) * total
+    return k * (k - 1.0) / t * (total / t)   # t² underflows below t ~ 1e−154
 
 
 def _delta_vec(k, t, b, a, live=None):

@@ -406,11 +406,12 @@ def test_concrete_blocks_on_threads_equal_one_traced_map():
 
 
 def test_where_mask_skips_points():
-    k, t, b, a = np.array([4.0, 30.0, 2.0]), np.array([0.5, 0.0, 3.0]), 0.3, np.array([1.0, -2.0, 0.5])
+    k, t = np.array([4.0, 30.0, 2.0, 3.0]), np.array([0.5, 0.0, 3.0, np.inf])
+    b, a = 0.3, np.array([1.0, -2.0, 0.5, 1.0])
     full = np.asarray(selection_error_normalized(k, t, b, a))
-    live = np.array([True, False, True])
+    live = np.array([True, False, True, False])
     masked = np.asarray(selection_error_normalized(k, t, b, a, where=live))
-    assert masked[1] == 0.0 and np.all(full > 0)
+    assert masked[1] == 0.0 and masked[3] == 0.0 and np.all(full > 0)   # t = ∞ masked too
     np.testing.assert_allclose(masked[live], full[live], rtol=1e-14)
     traced = np.asarray(jax.jit(lambda *p: selection_error_normalized(*p, where=live))(k, t, b, a))
     np.testing.assert_allclose(traced, masked, rtol=1e-13)
@@ -525,6 +526,8 @@ def test_t_gradient_two_candidates_against_direct_integral(lt, b, a):
 @example(math.log(1.00769188), math.log(0.1196893), 3.283533, -0.93119652).via(
     "k near 1: finite differences of the value are 1.6e-5 off")
 @example(0.0, 0.0, 0.0, 0.0).via("k = 1: 0")
+@example(0.0, math.log(0.05), 10.0, 10.0).via("k = 1 at the small-t corner")
+@example(math.log(1.01), math.log(500.0), 10.0, 10.0).via("small value at large t")
 def test_t_gradient_against_covariance_route(lk, lt, b, a):
     """Any real k: against t² ∂δ/∂t = E[Σ p f ψ] − E[(Σ p f)(Σ p ψ)] computed from the Laplace
     forms of 1/Z and 1/Z² (tests/reference.py: no integration by parts, no pair term), where
@@ -533,8 +536,11 @@ def test_t_gradient_against_covariance_route(lk, lt, b, a):
     p = (math.exp(lk), math.exp(lt), b, a)
     want = ref_mod.dt_covariance(*p)
     got = float(dt(*p)[0])
-    # abs: the route's two terms are of the size of E[f ψ] ≤ (1 + b² + a²)², resolved to ~1e-12
-    assert got == pytest.approx(want, rel=1e-6, abs=1e-10 * (1 + b * b + a * a) ** 2), p
+    # abs: the route's two terms are of the size of E[f ψ] ≤ (1 + b² + a²)², resolved to ~1e-12,
+    # and their difference is divided by t² (at k = 1, where ∂δ/∂t = 0, the route gives
+    # 7e-13 at t = 1, b = a = 0, and 1.6e-8 at t = 0.05, b = a = 10)
+    tol_abs = 1e-11 * (1 + b * b + a * a) ** 2 / (p[1] * p[1])
+    assert got == pytest.approx(want, rel=1e-6, abs=tol_abs), p
 
 
 def _mc_dt(k, t, b, a, n, seed, chunk=250_000):
@@ -559,14 +565,15 @@ def _mc_dt(k, t, b, a, n, seed, chunk=250_000):
     return m, math.sqrt((tot[1] / n - m * m) / n)
 
 
-@pytest.mark.parametrize("k, t, b, a, n", [(50, 1e-3, 8.0, 8.0, 2_000_000),
+@pytest.mark.parametrize("k, t, b, a, n", [(50, 1e-3, 8.0, 8.0, 10_000_000),
                                            (8, 5e-3, 3.0, -4.0, 1_000_000),
                                            (10, 0.5, 0.3, 1.0, 500_000)])
 def test_t_gradient_monte_carlo(k, t, b, a, n):
     """Against the definition, by Monte Carlo (z-score, fixed seed). At (50, 1e-3, 8, 8),
     8 × 2e7 draws gave 1.21707e-3 ± 2.1e-6 (z = 0.26 for the rule's 1.21764e-3; the finite
     difference of the value, 1.20895e-3, is at z = −3.8; the old derivative of the value's rule,
-    1.1754e-3, at z = −19)."""
+    1.1754e-3, at z = −19). The 1e7 draws here (s.e. 8.5e-6) put that old value at |z| ≈ 5, so
+    the test would catch it."""
     m, se = _mc_dt(k, t, b, a, n, seed=k)
     got = float(dt(k, t, b, a)[0])
     assert abs(got - m) < 4.0 * se, (got, m, se)
@@ -627,3 +634,30 @@ def test_t_second_derivative_matches_differences_of_the_first():
     fd = (dt(pts[:, 0], pts[:, 1] + h, pts[:, 2], pts[:, 3])
           - dt(pts[:, 0], pts[:, 1] - h, pts[:, 2], pts[:, 3])) / (2 * h)
     np.testing.assert_allclose(got, fd, rtol=1e-4)
+
+
+_hessian = jax.jit(jax.hessian(lambda x: selection_error_normalized(x[0], x[1], x[2], x[3])))
+
+
+@pytest.mark.parametrize("p", [(50.0, 1e-3, 8.0, 8.0), (10.0, 0.5, 0.3, 1.0), (3.0, 0.02, -1.0, 2.0)])
+def test_mixed_second_derivatives_come_from_the_t_rule(p):
+    """∂²δ/∂t∂x (x = k, b, a) is the same in either order (the Hessian is symmetric to rounding)
+    and matches central differences of ∂δ/∂t in x (steps 1e-4 relatively in k, 1e-4 in b, a)."""
+    h = np.asarray(_hessian(jnp.asarray(p)))
+    np.testing.assert_allclose(h, h.T, rtol=1e-10, atol=1e-14 * np.abs(h).max())
+    for j, step in ((0, 1e-4 * p[0]), (2, 1e-4), (3, 1e-4)):
+        up, down = list(p), list(p)
+        up[j] += step
+        down[j] -= step
+        fd = (dt(*up)[0] - dt(*down)[0]) / (2 * step)
+        assert h[1, j] == pytest.approx(fd, rel=1e-4, abs=1e-9 * abs(h[1, 1])), (p, j)
+
+
+def test_gradients_finite_at_tiny_temperature():
+    """t far below 1e-154 (where t² underflows): every derivative finite, ∂δ/∂t ≈ 0, and a
+    forward-mode derivative in b alone equals the reverse-mode one (no t term leaks in)."""
+    for t in (1e-200, 1e-300, 5e-324):
+        g = np.asarray(jax.grad(selection_error_normalized, argnums=(0, 1, 2, 3))(2.0, t, 0.3, 0.5))
+        assert np.all(np.isfinite(g)) and abs(g[1]) < 1e-100, (t, g)
+        fwd = jax.jvp(lambda b: selection_error_normalized(2.0, t, b, 0.5), (0.3,), (1.0,))[1]
+        assert float(fwd) == pytest.approx(g[2], rel=1e-12)
