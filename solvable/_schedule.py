@@ -22,6 +22,7 @@ the scheduled values against the unscheduled rule (tests/test_selection.py).
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -214,19 +215,45 @@ def _dt_point(k, t, b, a, cls):
 
 
 _DT_T_MAX = 1e10   # above it, ∂δ/∂t from its value there by the 1/t² law of large t
+_DT_T_MIN = 1e-10  # below it, ∂δ/∂t from two values of the rule by the t log(1/t) law of small t
+
+
+def _dt_rule(k, t, b, a, live):
+    """`_dt_point` at 1-D arrays of points with finite t > 0, one point at a time."""
+    reduced, cls = jax.vmap(_reduce)(k, t, b, a, live)
+    return jax.lax.map(lambda p: _dt_point(*p), (*reduced, cls))
 
 
 def _dt_points(k, t, b, a, live):
-    """∂δ/∂t (s = 1) at 1-D arrays of points, one point at a time (`_dt_point`).
+    """∂δ/∂t (s = 1) at 1-D arrays of points (`_dt_rule`); 0 at t = 0 and t = ∞.
 
     Where t > `_DT_T_MAX` the rule runs at t_m = `_DT_T_MAX` and the result is scaled by
     (t_m/t)²: δ = 1 + b² − D/t + O(t⁻²), so the relative error is O(1/t_m), and the rule's own
-    sums lose digits beyond it (1e−7 at t = 1e12 for k near 1). 0 at t = ∞."""
-    t_m = jnp.minimum(t, _DT_T_MAX)
-    reduced, cls = jax.vmap(_reduce)(k, t_m, b, a, live)
-    out = jax.lax.map(lambda p: _dt_point(*p), (*reduced, cls))
+    sums lose digits beyond it (1e−7 at t = 1e12 for k near 1).
+
+    Where 0 < t < t₀ = `_DT_T_MIN`, ∂δ/∂t comes from the small-t law
+    ∂δ/∂t = t (α log(1/t) + β) + O(t² log² t) (α ≠ 0 where two candidates can tie near z = 0),
+    with α and β from the rule at t₀ and 10 t₀. The rule's own sums scatter by ~1e−5
+    relatively at small t and lose their digits from t ~ 1e−30 on, and its derivatives in a
+    (second derivatives of δ) from t ~ 1e−12 where candidates can tie; law and rule agree to
+    1e−4 for 1e−20 ≤ t ≤ t₀ (tests/test_selection.py::test_small_t_law_continues_the_rule)."""
+    t = jnp.where(t < np.finfo(np.float64).tiny, 0.0, t)   # subnormal t: XLA may flush it to 0
+    t_m = jnp.clip(t, _DT_T_MIN, _DT_T_MAX)
+    small = live & (t > 0) & (t < _DT_T_MIN)
+    # one pass over 2n points: the rule at t_m, and at 10 t₀ where the law needs it (elsewhere
+    # the point is skipped); cheaper to compile than a second pass under a cond
+    twice = [jnp.concatenate([x, x]) for x in (k, b, a)]
+    both = _dt_rule(twice[0], jnp.concatenate([t_m, jnp.full_like(t, 10.0 * _DT_T_MIN)]),
+                    twice[1], twice[2], jnp.concatenate([live, small]))
+    n = t.shape[0]
+    out, r0, r1 = both[:n], both[:n] / _DT_T_MIN, both[n:] / (10.0 * _DT_T_MIN)
+    alpha = (r0 - r1) / math.log(10.0)   # α = (r(t₀) − r(10 t₀)) / log 10, r = (∂δ/∂t)/t
+    t_s = jnp.where(small, t, _DT_T_MIN)
+    # log t₀ − log t, not log(t₀/t): the derivative of t₀/t has t² in it, which underflows
+    law = t_s * (r0 + alpha * (math.log(_DT_T_MIN) - jnp.log(t_s)))
     scale = jnp.where(t > _DT_T_MAX, (_DT_T_MAX / jnp.where(t > _DT_T_MAX, t, 1.0)) ** 2, 1.0)
-    return out * scale
+    out = jnp.where(small, law, out * scale)
+    return jnp.where((t > 0) & jnp.isfinite(t), out, 0.0)
 
 
 def _is_zero(tangent):
@@ -263,10 +290,13 @@ _traced.defjvp(_traced_jvp, symbolic_zeros=True)
 
 
 def _unit_partials(fn, k, b, a):
-    """(∂fn/∂k, ∂fn/∂b, ∂fn/∂a) of a pointwise fn(k, b, a), by forward mode with unit tangents."""
-    one, zero = jnp.ones_like(k), jnp.zeros_like(k)
-    units = ((one, zero, zero), (zero, one, zero), (zero, zero, one))
-    return tuple(jax.jvp(fn, (k, b, a), u)[1] for u in units)
+    """(∂fn/∂k, ∂fn/∂b, ∂fn/∂a) of a pointwise fn(k, b, a), by forward mode with the three unit
+    tangents batched (one trace of fn and one primal pass instead of three)."""
+    def push(unit):
+        return jax.jvp(fn, (k, b, a), tuple(u * jnp.ones_like(k) for u in unit))[1]
+
+    out = jax.vmap(push)(jnp.eye(3, dtype=k.dtype))
+    return out[0], out[1], out[2]
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(5, 6))

@@ -621,43 +621,72 @@ def test_t_gradient_small_t():
     assert np.all(dt([3.0, 1.0, 1.0], [0.0, 1e-3, 5.0], 0.3, 1.0) == 0.0)
 
 
-_d2t = jax.jit(jax.vmap(jax.grad(jax.grad(selection_error_normalized, argnums=1), argnums=1)))
+_LAW_POINTS = [(2.0, 0.3, 0.5), (2.0, 0.0, 0.0), (3.0, -1.0, 2.0), (1e4, 3.0, -4.0),
+               (50.0, 8.0, 8.0), (1.5, 0.3, 0.5), (2.0, 5.0, -5.8)]
 
 
-def test_t_second_derivative_matches_differences_of_the_first():
-    """∂²δ/∂t² (automatic differentiation of the derivative's rule) against central differences
-    of ∂δ/∂t (step 1e-3 t: truncation ~1e-6, the rule's ~1e-8 error gives ~1e-5)."""
-    pts = np.array([(10.0, 0.5, 0.3, 1.0), (50.0, 1e-3, 8.0, 8.0), (2.0, 0.01, 0.5, 0.5),
-                    (1e4, 3.0, -2.0, 4.0)])
-    got = np.asarray(_d2t(*(jnp.asarray(c) for c in pts.T)))
-    h = 1e-3 * pts[:, 1]
-    fd = (dt(pts[:, 0], pts[:, 1] + h, pts[:, 2], pts[:, 3])
-          - dt(pts[:, 0], pts[:, 1] - h, pts[:, 2], pts[:, 3])) / (2 * h)
-    np.testing.assert_allclose(got, fd, rtol=1e-4)
+def test_small_t_law_continues_the_rule():
+    """Below t₀ = 1e−10, ∂δ/∂t comes from the law t (α log(1/t) + β) fitted to the rule at t₀
+    and 10 t₀ (`_schedule._dt_points`). Down to 1e−20 the rule itself still holds its digits
+    (its ∂δ/∂t / t scatters by ~1e−5 relatively from one decade to the next), so the two
+    routes must agree there: largest relative difference 5.7e−5 over these points; below
+    1e−30 the rule's sums fail (off by 10⁴ at 1e−50 for k = 2). The law keeps ∂δ/∂t finite
+    and of order t log(1/t) down to the smallest positive double, and exactly 0 at t = 0."""
+    from solvable._schedule import _dt_rule
+    pts = np.array(_LAW_POINTS)
+    ts = 10.0 ** -np.arange(11.0, 21.0)
+    k, b, a = (np.repeat(pts[:, i], len(ts)) for i in range(3))
+    t = np.tile(ts, len(pts))
+    law = dt(k, t, b, a)
+    rule = np.asarray(_dt_rule(*(jnp.asarray(x) for x in (k, t, b, a)), jnp.ones(t.size, bool)))
+    np.testing.assert_allclose(law, rule, rtol=1e-4)
+    tiny = np.array([1e-100, 1e-300, 5e-324, 0.0])
+    for k, b, a in _LAW_POINTS:
+        got = dt(k, tiny, b, a)
+        assert np.all(np.isfinite(got)) and got[-1] == 0.0, (k, b, a, got)
+        assert np.all(np.abs(got[:-1]) <= np.abs(law).max()), (k, b, a, got)   # O(t log 1/t)
 
 
-_hessian = jax.jit(jax.hessian(lambda x: selection_error_normalized(x[0], x[1], x[2], x[3])))
+def _point_value(x):
+    return selection_error_normalized(x[0], x[1], x[2], x[3])
 
 
-@pytest.mark.parametrize("p", [(50.0, 1e-3, 8.0, 8.0), (10.0, 0.5, 0.3, 1.0), (3.0, 0.02, -1.0, 2.0)])
-def test_mixed_second_derivatives_come_from_the_t_rule(p):
-    """∂²δ/∂t∂x (x = k, b, a) is the same in either order (the Hessian is symmetric to rounding)
-    and matches central differences of ∂δ/∂t in x (steps 1e-4 relatively in k, 1e-4 in b, a)."""
-    h = np.asarray(_hessian(jnp.asarray(p)))
-    np.testing.assert_allclose(h, h.T, rtol=1e-10, atol=1e-14 * np.abs(h).max())
-    for j, step in ((0, 1e-4 * p[0]), (2, 1e-4), (3, 1e-4)):
-        up, down = list(p), list(p)
-        up[j] += step
-        down[j] -= step
-        fd = (dt(*up)[0] - dt(*down)[0]) / (2 * step)
-        assert h[1, j] == pytest.approx(fd, rel=1e-4, abs=1e-9 * abs(h[1, 1])), (p, j)
+# Hessian and gradient of δ at one point x = (k, t, b, a), from one trace and one compile:
+# the Hessian is forward mode over the reverse-mode gradient, the gradient its by-product
+_grad_and_hessian = jax.jit(jax.jacfwd(lambda x: (lambda g: (g, g))(jax.grad(_point_value)(x)),
+                                       has_aux=True))
+
+# (k, t, b, a): small t with large offsets, a moderate point, k = 2 near the hard side, large k
+_SECOND_POINTS = [(10.0, 0.5, 0.3, 1.0), (50.0, 1e-3, 8.0, 8.0), (2.0, 0.01, 0.5, 0.5),
+                  (1e4, 3.0, -2.0, 4.0), (3.0, 0.02, -1.0, 2.0)]
 
 
-def test_gradients_finite_at_tiny_temperature():
-    """t far below 1e-154 (where t² underflows): every derivative finite, ∂δ/∂t ≈ 0, and a
-    forward-mode derivative in b alone equals the reverse-mode one (no t term leaks in)."""
+_db_forward = jax.jit(lambda t: jax.jvp(lambda b: selection_error_normalized(2.0, t, b, 0.5),
+                                        (0.3,), (1.0,))[1])
+
+
+def test_second_derivatives_come_from_the_t_rule():
+    """Second derivatives (automatic differentiation of the t-rule and of the value's rule)
+    against central differences of ∂δ/∂t: ∂²δ/∂t² (step 1e-3 t: truncation ~1e-6, the rule's
+    ~1e-8 error gives ~1e-5) and ∂²δ/∂t∂x for x = k, b, a (steps 1e-4 k, 1e-4, 1e-4). The
+    Hessian is symmetric to rounding: ∂²δ/∂x∂t, taken in the other order, comes from the
+    t-rule as well. The gradient returned with it is the first-derivative rule's.
+
+    Also at t far below 1e-154 (t² underflows) and at subnormal t: gradient and Hessian finite,
+    ∂δ/∂t ≈ 0, and a forward-mode derivative in b alone equals the reverse-mode one (no t term
+    leaks in). One test, so that the Hessian's program (~90 s) is compiled once per run."""
+    for p in _SECOND_POINTS:
+        hess, grad = (np.asarray(x) for x in _grad_and_hessian(jnp.asarray(p)))
+        np.testing.assert_allclose(hess, hess.T, rtol=1e-10, atol=1e-14 * np.abs(hess).max())
+        assert grad[1] == pytest.approx(dt(*p)[0], rel=1e-12)
+        for j, step in ((0, 1e-4 * p[0]), (1, 1e-3 * p[1]), (2, 1e-4), (3, 1e-4)):
+            up, down = list(p), list(p)
+            up[j] += step
+            down[j] -= step
+            fd = (dt(*up)[0] - dt(*down)[0]) / (2 * step)
+            assert hess[1, j] == pytest.approx(fd, rel=1e-4, abs=1e-9 * abs(hess[1, 1])), (p, j)
     for t in (1e-200, 1e-300, 5e-324):
-        g = np.asarray(jax.grad(selection_error_normalized, argnums=(0, 1, 2, 3))(2.0, t, 0.3, 0.5))
-        assert np.all(np.isfinite(g)) and abs(g[1]) < 1e-100, (t, g)
-        fwd = jax.jvp(lambda b: selection_error_normalized(2.0, t, b, 0.5), (0.3,), (1.0,))[1]
-        assert float(fwd) == pytest.approx(g[2], rel=1e-12)
+        hess, grad = (np.asarray(x) for x in _grad_and_hessian(jnp.asarray([2.0, t, 0.3, 0.5])))
+        assert np.all(np.isfinite(grad)) and np.all(np.isfinite(hess)), (t, grad, hess)
+        assert abs(grad[1]) < 1e-100, (t, grad)
+        assert float(_db_forward(t)) == pytest.approx(grad[2], rel=1e-12), t
