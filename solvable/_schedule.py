@@ -209,9 +209,12 @@ def _dt_point(k, t, b, a, cls):
     def hard(k, t, a, c):
         return rule._hard_side_dt(k, t, a, c, rule._hard_edges(k, t, a))
 
-    soft = rule._soft_side_dt(k, t_s, a, c, rule._LAMBDA0)
-    hard = jax.lax.cond(cls == _HARD, hard, lambda *_: jnp.zeros(()), k, t_s, a, c)
-    return jnp.where(cls >= _SOFT_ONLY, soft + hard, 0.0)
+    def live(k, t, a, c):
+        soft = rule._soft_side_dt(k, t, a, c, rule._LAMBDA0)
+        return soft + jax.lax.cond(cls == _HARD, hard, lambda *_: jnp.zeros(()), k, t, a, c)
+
+    # skipped points (and t = 0) cost nothing: the sides run under a cond
+    return jax.lax.cond(cls >= _SOFT_ONLY, live, lambda *_: jnp.zeros(()), k, t_s, a, c)
 
 
 _DT_T_MAX = 1e10   # above it, ∂δ/∂t from its value there by the 1/t² law of large t
