@@ -43,7 +43,7 @@ import scipy.linalg
 
 import solvable
 from solvable import KnobReward, Problem
-from solvable.simulate import simulate
+from solvable.simulation import simulate
 
 TARGET = 1e-3
 N, D, SIGMA, GAMMA, NORM2 = 10_000, 10, 1e-4, 1e-3, 40.0

@@ -72,7 +72,7 @@ def simulate_check(predictive: str, n_test: int, trials: int, k_max: int, chunk:
                    method: str = "sampling", progress: bool = True):
     """Full-size simulation and its agreement with the exact DE."""
     from solvable import KnobReward, Problem
-    from solvable.simulate import simulate
+    from solvable.simulation import simulate
     problem = Problem(**PAPER)
     temperature = 2.0 * T_OVER_2S2 * PAPER["sigma"] ** 2
     tick = time.perf_counter()

@@ -73,7 +73,7 @@ API_MODULES = [
     "solvable.average",
     "solvable.asymptotics",
     "solvable.optimize",
-    "solvable.simulate",
+    "solvable.simulation",
     "solvable.answers",    # discrete answers and votes (docs/theory.md §6); skipped until merged
     "solvable.pools",      # pools of real samples (docs/theory.md §7); skipped until merged
     "solvable.smc",

@@ -51,8 +51,8 @@ _API = {
     "selection_accuracy": "answers",
     "generalization_accuracy": "answers",
     # Monte Carlo of the finite model
-    "simulate": "simulate",
-    "SimulationResult": "simulate",
+    "simulate": "simulation",
+    "SimulationResult": "simulation",
     # SMC and approximate rewards (docs/theory.md §8)
     "smc": None,
     # selection curves from real pools of judged samples

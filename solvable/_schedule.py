@@ -15,7 +15,7 @@ module runs each point through only what it needs, without changing its value:
   sorted-block loop with the coarse branches (the largest budgets only).
 
 Budgets only drop zero-width panels (the same value up to the order of summation) and the
-soft-only class drops at most `selection._HARD_NEGLIGIBLE` (absolute, s = 1); the tests check
+soft-only class drops at most `_kernel.HARD_NEGLIGIBLE` (absolute, s = 1); the tests check
 the scheduled values against the unscheduled rule (tests/test_selection.py).
 """
 
@@ -29,46 +29,46 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from . import selection as rule
+from . import _kernel as rule
 from ._parallel import map_blocks, on_cpu
 
 # ρ-panel budgets of the hard side: each point runs the smallest branch that holds all of its
 # positive-width panels. Where t ≥ 0.5 only λ-offsets up to 3 are used (at most
 # 9 + 3 + 1 = 13 panels); below, all of them may be (at most 20).
-_N_LEVELS, _N_OFFSETS = len(rule._MIN_LOG_SURVIVAL), len(rule._LAM_OFFSETS)
-_BUDGETS_AT_OFFSET = (4, 7, 10, _N_LEVELS + int(np.sum(rule._LAM_OFFSETS <= 3.0)) + 1)
+_N_LEVELS, _N_OFFSETS = len(rule.MIN_LOG_SURVIVAL), len(rule.LAM_OFFSETS)
+_BUDGETS_AT_OFFSET = (4, 7, 10, _N_LEVELS + int(np.sum(rule.LAM_OFFSETS <= 3.0)) + 1)
 _BUDGETS_SHARP = (6, 10, 15, _N_LEVELS + _N_OFFSETS + 1)
 # branches: 0 skipped, 1 t = 0, 2 soft side only, then the ρ-budgets of each kind (`_budget`);
 # `_HARD` is the class of points that need the hard side before their budget is known
 _SKIP, _STEP, _SOFT_ONLY, _FIRST_AT_OFFSET = 0, 1, 2, 3
 _FIRST_SHARP = _FIRST_AT_OFFSET + len(_BUDGETS_AT_OFFSET)
 _HARD = _FIRST_AT_OFFSET
-_N_EDGES = 2 + _N_LEVELS + _N_OFFSETS   # length of `selection._hard_edges`
+_N_EDGES = 2 + _N_LEVELS + _N_OFFSETS   # length of `_kernel.hard_edges`
 
 
 def _reduce(k, t, b, a, live):
     """Per point: reduced variables (a ≥ 0 by the sign symmetry, finite t) and its class:
     `_SKIP`, `_STEP` (t = 0), `_SOFT_ONLY` (the hard side is provably negligible,
-    `selection._hard_side_negligible`), or `_HARD` (both sides; `_budget` then picks the branch
+    `_kernel.hard_side_negligible`), or `_HARD` (both sides; `_budget` then picks the branch
     by the hard side's ρ-panel count)."""
     flip = a < 0
     a, b = jnp.where(flip, -a, a), jnp.where(flip, -b, b)
     t_c = jnp.where(jnp.isinf(t), 1.0, jnp.minimum(t, 1e30))
-    negligible = rule._hard_side_negligible(k, jnp.where(t > 0, t_c, 1.0), b, a)
+    negligible = rule.hard_side_negligible(k, jnp.where(t > 0, t_c, 1.0), b, a)
     cls = jnp.where(negligible, _SOFT_ONLY, _HARD)
     cls = jnp.where(t > 0, cls, _STEP)
     return (k, t_c, b, a), jnp.where(live, cls, _SKIP)
 
 
 def _budget(k, t, a, cls):
-    """ρ-edges of the hard side (`selection._hard_edges`) and the branch of a point of class `_STEP` or
+    """ρ-edges of the hard side (`_kernel.hard_edges`) and the branch of a point of class `_STEP` or
     `_HARD`: the smallest ρ-panel budget that holds all its positive-width panels, first with
-    inner breakpoints at a (t ≥ `selection._T_SHARP_INNER`), then without."""
-    edges = rule._hard_edges(k, t, a)
+    inner breakpoints at a (t ≥ `_kernel.T_SHARP_INNER`), then without."""
+    edges = rule.hard_edges(k, t, a)
     used = jnp.sum(jax.lax.stop_gradient(jnp.diff(edges)) > 0.0)
     at_offset = _FIRST_AT_OFFSET + jnp.searchsorted(jnp.asarray(_BUDGETS_AT_OFFSET[:-1]), used)
     sharp = _FIRST_SHARP + jnp.searchsorted(jnp.asarray(_BUDGETS_SHARP[:-1]), used)
-    branch = jnp.where(t < rule._T_SHARP_INNER, sharp, at_offset)
+    branch = jnp.where(t < rule.T_SHARP_INNER, sharp, at_offset)
     return edges, jnp.where(cls == _HARD, branch, cls)
 
 
@@ -107,11 +107,11 @@ def _branches(coarse=False):
         return jnp.zeros_like(t)
 
     def step(k, t, b, a, edges):
-        return jax.vmap(rule._step_side)(k, a, b - a, edges)
+        return jax.vmap(rule.step_side)(k, a, b - a, edges)
 
     def hard(n, at_offset):
         def point(k, t, b, a, edges):
-            return rule._hard_side(k, t, a, b - a, rule._compact(edges, n), at_offset)
+            return rule.hard_side(k, t, a, b - a, rule.compact_edges(edges, n), at_offset)
         return jax.vmap(point)
 
     if coarse:
@@ -129,7 +129,7 @@ def _coarse(branch):
 
 def _soft_block(k, t, b, a):
     def one(k, t, b, a):
-        return rule._soft_side(k, t, a, b - a, rule._LAMBDA0)
+        return rule.soft_side(k, t, a, b - a, rule.LAMBDA0)
     return jax.vmap(one)(k, t, b, a)
 
 
@@ -200,17 +200,17 @@ def _sorted_blocks_jit(k, t, b, a, live, block, coarse=False):
 
 def _dt_point(k, t, b, a, cls):
     """∂δ/∂t (s = 1) at one reduced point of class `cls` (`_reduce`): the soft side's part of
-    `selection._soft_side_dt` and, for `_HARD` points, the hard side's `selection._hard_side_dt`
+    `_kernel.soft_side_dt` and, for `_HARD` points, the hard side's `_kernel.hard_side_dt`
     (on the largest ρ-budget); 0 for skipped points and at t = 0 (δ − δ(0) is O(t² log 1/t)
     at most)."""
     c = b - a
     t_s = jnp.where(cls >= _SOFT_ONLY, t, 1.0)
 
     def hard(k, t, a, c):
-        return rule._hard_side_dt(k, t, a, c, rule._hard_edges(k, t, a))
+        return rule.hard_side_dt(k, t, a, c, rule.hard_edges(k, t, a))
 
     def live(k, t, a, c):
-        soft = rule._soft_side_dt(k, t, a, c, rule._LAMBDA0)
+        soft = rule.soft_side_dt(k, t, a, c, rule.LAMBDA0)
         return soft + jax.lax.cond(cls == _HARD, hard, lambda *_: jnp.zeros(()), k, t, a, c)
 
     # skipped points (and t = 0) cost nothing: the sides run under a cond

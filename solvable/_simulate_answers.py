@@ -1,7 +1,7 @@
 """Monte Carlo of the finite teacher–student model, graded right/wrong (docs/theory.md §6).
 
-The finite model of `solvable.simulate` (teacher, training set and exact Bayesian posterior per
-trial, drawn by `solvable.simulate.draw_student`), with answers graded as correct iff
+The finite model of `solvable.simulation` (teacher, training set and exact Bayesian posterior per
+trial, drawn by `solvable.simulation.draw_student`), with answers graded as correct iff
 |y − μ_T| < h and aggregated over the first k of k_max candidates (nested, every k in one pass):
 
 * ``"softmax"``: the selection expectation Σ_i p_i 1{correct_i}, p = softmax(−(y − μ_R)²/T),
@@ -28,7 +28,7 @@ import jax
 import numpy as np
 
 from . import _config  # noqa: F401
-from .simulate import _normalize_ks, _offsets, draw_student
+from ._students import draw_student, normalize_ks, test_offsets
 
 RULES = ("softmax", "majority", "weighted_vote")
 
@@ -160,7 +160,7 @@ def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="soft
         check_integer_at_least("k_max", ks, 1)
         ks = tuple(range(1, int(ks) + 1))
     else:
-        ks = _normalize_ks(ks)
+        ks = normalize_ks(ks)
     for name, value in (("n_test", n_test), ("trials", trials), ("chunk_size", chunk_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -182,7 +182,7 @@ def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="soft
         while done < n_test:
             size = min(chunk_size, n_test - done)
             x = rng.standard_normal((size, problem.d)) * np.asarray(problem.input_std)
-            dt, dr, s2 = (np.asarray(v) for v in _offsets(student, x / math.sqrt(problem.d)))
+            dt, dr, s2 = (np.asarray(v) for v in test_offsets(student, x / math.sqrt(problem.d)))
             vals = nested_accuracy(rng, dt, dr, np.sqrt(s2), temperature, h, rule, ks)
             total += vals.sum(axis=1)
             total2 += (vals * vals).sum(axis=1)

@@ -62,20 +62,21 @@ import numpy as np
 from scipy import special, stats
 
 from . import _config  # noqa: F401  (float64)
-from ._validate import (check_at_least, check_finite, check_integer_at_least, check_nonnegative,
-                        check_positive, is_concrete)
-from .selection import (_D_EDGES, _GLA, _GLI, _INV_SQRT2PI, _LAMBDA0, _LOG_FACTORIAL, _MU_EDGES,
-                        _N_SERIES, _V_EDGES, _V_HI, _V_LO, _folded_cdf, _hard_edges,
-                        _log_survival_at_split, _merge_sorted,
-                        _panels, _polyval, _pow_km1, _quantile_radii, _safe_sqrt, _series, _tail,
-                        _window_m)
+from ._validate import (check_at_least, check_integer_at_least, check_nonnegative, check_positive,
+                        is_concrete)
+from ._quadrature import XI_EDGES, legendre, offset_nodes
+from ._laws import RULES, accuracy_inputs, check_rule, law_of
+from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
+                        N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
+                        log_survival_at_split, merge_sorted,
+                        panel_rule, polyval, pow_km1, quantile_radii, safe_sqrt, soft_series, tail_moments,
+                        window_m)
 
 __all__ = ["selection_accuracy", "generalization_accuracy", "accuracy_normalized",
            "bin_probabilities", "majority_accuracy", "weighted_vote_accuracy",
            "weighted_vote_averaged", "offset_rule", "vote_draws", "controlled_mean",
            "WeightedVote", "RULES"]
 
-RULES = ("softmax", "majority", "weighted_vote")
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
@@ -87,11 +88,11 @@ def _gl(n):
 _GL_RHO, _GL_INNER, _GL_STEP = _gl(8), _gl(8), _gl(10)
 # graded v = ln x at which the inner r-panels of B_J are cut (x e^{−x} ≤ 40 e^{−40} above the
 # first; below the last, x < e^{−42} and the rest of J contributes below 1e−18 of its mass)
-_V_INNER = np.array([_V_HI, 2.0, 0.5, -1.0, -3.0, -5.5, -8.5, -12.0, -16.0, -21.0, -27.0,
+_V_INNER = np.array([V_HI, 2.0, 0.5, -1.0, -3.0, -5.5, -8.5, -12.0, -16.0, -21.0, -27.0,
                      -34.0, -42.0])
 # the window x e^{−x} at radius ρ covers r with v = (ρ² − r²)/(2t) ∈ [−42, ln 40], so an end e of
 # J matters to B_J while (ρ² − e²)/(2t) is in that range: outer ρ-edges √(e² + 2 t v) at these v
-_V_CROSS = np.array([-42.0, -30.0, -20.0, -12.0, -6.0, -3.0, -1.0, 0.5, 2.0, _V_HI])
+_V_CROSS = np.array([-42.0, -30.0, -20.0, -12.0, -6.0, -3.0, -1.0, 0.5, 2.0, V_HI])
 _STEP_LEVELS_SPLIT = 2     # each best-of-k panel is split in this many equal parts
 
 
@@ -118,22 +119,22 @@ def _soft_side(k, t, a, lo_z, hi_z):
 
     1 − A is `solvable.selection`'s series; B_J's coefficients are (−1)^{n+1} E[1_J w^n]/(n−1)!
     with E[1_J w^n] = μ_n P(N(a t/(t+n), t/(t+n)) ∈ J)."""
-    log_mu1, coef_m, _ = _series(t, a, 0.0)
-    n = jnp.arange(1.0, _N_SERIES + 1.0)
+    log_mu1, coef_m, _ = soft_series(t, a, 0.0)
+    n = jnp.arange(1.0, N_SERIES + 1.0)
     tn = t + n
     log_mu = -0.5 * jnp.log1p(n / t) - 0.5 * a * a * n / tn
     mean, sd = a * t / tn, jnp.sqrt(t / tn)
     mass = _ndtr_diff((lo_z - mean) / sd, (hi_z - mean) / sd)
     sign = jnp.where(n % 2 == 1.0, 1.0, -1.0)
-    coef_b = sign * jnp.exp(log_mu - log_mu1) * mass * jnp.exp(-jnp.asarray(_LOG_FACTORIAL[:-1]))
+    coef_b = sign * jnp.exp(log_mu - log_mu1) * mass * jnp.exp(-jnp.asarray(LOG_FACTORIAL[:-1]))
     log_ew = 0.5 * jnp.log(t / (1.0 + t)) - 0.5 * a * a / (1.0 + t)
     shift = jax.lax.stop_gradient(jnp.log(k) + log_ew)
-    lam, wl = _panels(jnp.minimum(jnp.asarray(_MU_EDGES) - shift, _LAMBDA0), _GLA)
+    lam, wl = panel_rule(jnp.minimum(jnp.asarray(MU_EDGES) - shift, LAMBDA0), GLA)
     x = jnp.exp(lam)
     pref = jnp.exp(lam + log_mu1)
-    m = pref * _polyval(coef_m, x)
-    bj = pref * _polyval(coef_b, x)
-    return jnp.sum(wl * k * bj * _pow_km1(k, m))
+    m = pref * polyval(coef_m, x)
+    bj = pref * polyval(coef_b, x)
+    return jnp.sum(wl * k * bj * pow_km1(k, m))
 
 
 # --- softmax, hard side (λ > λ0): radius ρ = √(2tλ) ------------------------------------------
@@ -142,46 +143,46 @@ def _hard_one_minus_a(rho, t, a):
     """1 − A at radii ρ (λ = ρ²/(2t) > λ0) from `solvable.selection`'s pieces: the folded-normal
     CDF below the window, the window's panels (cut at graded v and around a) and the closed-form
     tail."""
-    r_top = _safe_sqrt(rho * rho - 2.0 * t * _V_HI)
-    r_low = jnp.sqrt(rho * rho - 2.0 * t * _V_LO)
-    v_r = jnp.sqrt(jnp.maximum(rho[:, None] ** 2 - 2.0 * t * jnp.asarray(_V_EDGES[1:-1]), 0.0))
-    d_r = jnp.broadcast_to(a + jnp.asarray(_D_EDGES), rho.shape + _D_EDGES.shape)
-    brk = jnp.clip(jax.lax.stop_gradient(_merge_sorted(v_r, d_r)), r_top[:, None], r_low[:, None])
+    r_top = safe_sqrt(rho * rho - 2.0 * t * V_HI)
+    r_low = jnp.sqrt(rho * rho - 2.0 * t * V_LO)
+    v_r = jnp.sqrt(jnp.maximum(rho[:, None] ** 2 - 2.0 * t * jnp.asarray(V_EDGES[1:-1]), 0.0))
+    d_r = jnp.broadcast_to(a + jnp.asarray(D_EDGES), rho.shape + D_EDGES.shape)
+    brk = jnp.clip(jax.lax.stop_gradient(merge_sorted(v_r, d_r)), r_top[:, None], r_low[:, None])
     brk = jnp.concatenate([r_top[:, None], brk, r_low[:, None]], axis=-1)
-    r, wi = _panels(brk, _GLI)
-    m_win = _window_m(r, wi, rho[:, None], 0.5 / t, a) * _INV_SQRT2PI
-    m_tail, _ = _tail(r_low, t, a, 0.0)
-    return _folded_cdf(r_top, a) + m_win + m_tail
+    r, wi = panel_rule(brk, GLI)
+    m_win = window_m(r, wi, rho[:, None], 0.5 / t, a) * INV_SQRT2PI
+    m_tail, _ = tail_moments(r_low, t, a, 0.0)
+    return folded_cdf(r_top, a) + m_win + m_tail
 
 
 def _branch_bj(rho, t, centre, lo, hi):
     """∫_lo^hi φ(r − centre) x e^{−x} dr, x = e^{(ρ² − r²)/(2t)}, at radii ρ (one branch;
-    centre = ±a). Panels: the radii of `_V_INNER`, centre + `_D_EDGES`, all clipped to [lo, hi]."""
+    centre = ±a). Panels: the radii of `_V_INNER`, centre + `D_EDGES`, all clipped to [lo, hi]."""
     v_r = jnp.sqrt(jnp.maximum(rho[:, None] ** 2 - 2.0 * t * jnp.asarray(_V_INNER), 0.0))
-    d_r = jnp.broadcast_to(centre + jnp.asarray(_D_EDGES), v_r.shape[:-1] + _D_EDGES.shape)
+    d_r = jnp.broadcast_to(centre + jnp.asarray(D_EDGES), v_r.shape[:-1] + D_EDGES.shape)
     ends = jnp.broadcast_to(jnp.stack([lo, hi]), v_r.shape[:-1] + (2,))
     brk = jnp.sort(jnp.concatenate([v_r, d_r, ends], axis=-1), axis=-1)
     brk = jax.lax.stop_gradient(jnp.clip(brk, lo, hi))
-    r, wi = _panels(brk, _GL_INNER)
+    r, wi = panel_rule(brk, _GL_INNER)
     v = (rho[:, None] - r) * (rho[:, None] + r) * (0.5 / t)
     g = v - jnp.exp(v) - 0.5 * (r - centre) ** 2
-    return jnp.sum(wi * jnp.exp(g), axis=-1) * _INV_SQRT2PI
+    return jnp.sum(wi * jnp.exp(g), axis=-1) * INV_SQRT2PI
 
 
 def _hard_side(k, t, a, lo_z, hi_z):
     """∫_{λ0}^{∞} k B_J A^{k−1} dλ in ρ (dλ = ρ/t dρ), on `solvable.selection`'s ρ-edges plus
     the radii where the window crosses an end of J."""
-    edges = _hard_edges(k, t, a)
+    edges = hard_edges(k, t, a)
     (lp, hp), (lm, hm) = _branch_intervals(lo_z, hi_z)
     ends = jnp.stack([lp, hp, lm, hm])
     cross = jnp.sqrt(jnp.maximum(ends[:, None] ** 2 + 2.0 * t * jnp.asarray(_V_CROSS), 0.0))
     cross = jnp.clip(cross.reshape(-1), edges[0], edges[-1])
     edges = jax.lax.stop_gradient(jnp.sort(jnp.concatenate([edges[1:], cross])))
-    edges = jnp.concatenate([_safe_sqrt(2.0 * t * _LAMBDA0)[None], edges])
-    rho, wr = _panels(edges, _GL_RHO)
+    edges = jnp.concatenate([safe_sqrt(2.0 * t * LAMBDA0)[None], edges])
+    rho, wr = panel_rule(edges, _GL_RHO)
     m = _hard_one_minus_a(rho, t, a)
     bj = _branch_bj(rho, t, a, lp, hp) + _branch_bj(rho, t, -a, lm, hm)
-    return jnp.sum(wr * k * bj * (rho / t) * _pow_km1(k, m))
+    return jnp.sum(wr * k * bj * (rho / t) * pow_km1(k, m))
 
 
 # --- best-of-k (T = 0) -----------------------------------------------------------------------
@@ -189,18 +190,18 @@ def _hard_side(k, t, a, lo_z, hi_z):
 def _step_branch(k, a, centre, lo, hi, q):
     """∫_lo^hi k φ(r − centre) (1 − F(r))^{k−1} dr on panels cut at the quantile radii `q` of
     min |ζ| and around the centre (each split in `_STEP_LEVELS_SPLIT`)."""
-    pts = jnp.concatenate([jnp.stack([lo, hi]), q, centre + jnp.asarray(_D_EDGES)])
+    pts = jnp.concatenate([jnp.stack([lo, hi]), q, centre + jnp.asarray(D_EDGES)])
     brk = jnp.sort(jnp.clip(pts, lo, hi))
     frac = jnp.linspace(0.0, 1.0, _STEP_LEVELS_SPLIT + 1)[:-1]
     brk = jnp.concatenate([(brk[:-1, None] + jnp.diff(brk)[:, None] * frac).reshape(-1),
                            brk[-1:]])
-    r, wr = _panels(jax.lax.stop_gradient(brk), _GL_STEP)
-    dens = jnp.exp(-0.5 * (r - centre) ** 2) * _INV_SQRT2PI
-    return jnp.sum(wr * k * dens * _pow_km1(k, _folded_cdf(r, a)))
+    r, wr = panel_rule(jax.lax.stop_gradient(brk), _GL_STEP)
+    dens = jnp.exp(-0.5 * (r - centre) ** 2) * INV_SQRT2PI
+    return jnp.sum(wr * k * dens * pow_km1(k, folded_cdf(r, a)))
 
 
 def _step_side(k, a, lo_z, hi_z):
-    q = jax.lax.stop_gradient(_quantile_radii(k, a))
+    q = jax.lax.stop_gradient(quantile_radii(k, a))
     (lp, hp), (lm, hm) = _branch_intervals(lo_z, hi_z)
     return _step_branch(k, a, a, lp, hp, q) + _step_branch(k, a, -a, lm, hm, q)
 
@@ -237,7 +238,7 @@ def _log_hard_bound(k, t, b, a):
     clocks has rung by e^{λ0}, so P(λ* > λ0, correct) ≤ k A(λ0)^{k−1} (`solvable.selection`
     bounds its hard side the same way)."""
     a = jnp.abs(a)
-    return jnp.log(k) + _log_survival_at_split(k, t, a) * ((k - 1.0) / k)
+    return jnp.log(k) + log_survival_at_split(k, t, a) * ((k - 1.0) / k)
 
 
 def _best_of_k_point(k, b, a, eta):
@@ -696,30 +697,6 @@ def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
 
 # --- public ---------------------------------------------------------------------------------
 
-def _check_rule(rule):
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-
-
-def _normalised(k, temperature, mean, std, teacher, reward, tolerance, rule):
-    _check_rule(rule)
-    if rule == "softmax":
-        check_at_least("k", k, 1.0)
-    else:
-        check_integer_at_least("k", k, 1)
-    check_nonnegative("temperature", temperature, allow_inf=True)
-    check_finite("mean", mean)
-    check_positive("std", std)
-    check_finite("teacher", teacher)
-    check_finite("reward", reward)
-    check_positive("tolerance", tolerance)
-    k, temperature, mean, std, teacher, reward, tolerance = (
-        jnp.asarray(v, dtype=jnp.float64)
-        for v in (k, temperature, mean, std, teacher, reward, tolerance))
-    t = temperature / (2.0 * std * std)
-    return k, t, (mean - teacher) / std, (mean - reward) / std, tolerance / std
-
-
 def _vote_grid(k, t, b, a, eta, rule, samples, seed):
     k, t, b, a, eta = np.broadcast_arrays(*(np.asarray(v, float) for v in (k, t, b, a, eta)))
     out = np.empty(k.shape)
@@ -782,18 +759,13 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
     >>> round(float(selection_accuracy(8, 0.0, mean=0.2, tolerance=0.5, rule="majority")), 6)
     0.525534
     """
-    k, t, b, a, eta = _normalised(k, temperature, mean, std, teacher, reward, tolerance, rule)
+    k, t, b, a, eta = accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule)
     if rule == "softmax":
         return accuracy_normalized(k, t, b, a, eta)
     return _vote_grid(k, t, b, a, eta, rule, samples, seed)
 
 
 # --- the x-average ----------------------------------------------------------------------------
-
-def _law_of(problem, reward):
-    from .asymptotics import _law
-    return _law(problem, reward)
-
 
 _CLUSTER = np.array([2.0 ** -m for m in range(1, 8)])   # relative offsets around a feature
 
@@ -859,22 +831,21 @@ def offset_rule(law, temperature, tolerance, rule, nodes=8):
     >>> bool(np.allclose(dr, 1.5 * dt))
     True
     """
-    from .average import _XI_EDGES, _legendre, _offset_nodes
     if not law.rank_one:
-        dt, dr, w = _offset_nodes(law, nodes, 24)
+        dt, dr, w = offset_nodes(law, nodes, 24)
         return np.asarray(dt), np.asarray(dr), np.asarray(w)
     s = math.sqrt(float(law.predictive_var))
     sd_t = math.sqrt(float(law.var_teacher))
     g = float(law.cov / law.var_teacher) if sd_t > 0 else 0.0
     t = float(temperature) / (2.0 * s * s)
-    edges = list(_XI_EDGES)
+    edges = list(XI_EDGES)
     for ratio in _feature_ratios(law, t, rule):
         if ratio > 0 and sd_t > 0:
             xi = float(tolerance) / (sd_t * ratio)
-            if xi < _XI_EDGES[-1]:
+            if xi < XI_EDGES[-1]:
                 edges += [xi] + list(xi * (1 - _CLUSTER)) + list(xi * (1 + _CLUSTER))
-    edges = np.unique(np.clip(edges, 0.0, _XI_EDGES[-1]))
-    x, w = _legendre(nodes)
+    edges = np.unique(np.clip(edges, 0.0, XI_EDGES[-1]))
+    x, w = legendre(nodes)
     lo, hi = edges[:-1, None], edges[1:, None]
     xi = (lo + (hi - lo) * x).ravel()
     wt = ((hi - lo) * w).ravel() * 2.0 * np.exp(-0.5 * xi * xi) / math.sqrt(2.0 * math.pi)
@@ -932,7 +903,7 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     >>> round(float(2 * ndtr(h / math.sqrt(law.predictive_var + law.var_teacher)) - 1), 6)
     0.950021
     """
-    _check_rule(rule)
+    check_rule(rule)
     if rule == "softmax":
         check_at_least("k", k, 1.0)
     else:
@@ -941,7 +912,7 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     check_positive("tolerance", tolerance)
     if np.ndim(k) or np.ndim(temperature) or np.ndim(tolerance):
         raise ValueError("k, temperature and tolerance must be scalars")
-    law = _law_of(problem, reward)
+    law = law_of(problem, reward)
     if rule == "weighted_vote":
         return weighted_vote_averaged(law, None, k, temperature, tolerance=tolerance,
                                       samples=samples, seed=seed).value
@@ -1008,7 +979,7 @@ def weighted_vote_averaged(problem, reward, k, temperature, *, tolerance, sample
     check_integer_at_least("k", k, 1)
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_positive("tolerance", tolerance)
-    law = _law_of(problem, reward)
+    law = law_of(problem, reward)
     k, temperature, h = int(k), float(temperature), float(tolerance)
     known = dict(exact or {})
 

@@ -45,6 +45,8 @@ import numpy as np
 from . import _config  # noqa: F401
 from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
                         is_concrete)
+from ._laws import RULES as ACCURACY_RULES
+from ._laws import large_k_coefficient, law_of, tilted_limit
 from .average import average_over_offsets
 from .equivalents import OffsetLaw, offset_law, offset_variance_teacher, predictive_moments
 from .problem import KnobReward, Problem
@@ -83,29 +85,7 @@ def _pointwise(temperature, mean, std, teacher, reward):
     return s2, temperature / (2.0 * s2), mean - teacher, mean - reward
 
 
-def _law(problem, reward) -> OffsetLaw:
-    if isinstance(problem, OffsetLaw):
-        if reward is not None:
-            raise ValueError("give either an OffsetLaw (with reward=None) or a Problem and a "
-                             "Reward, not an OffsetLaw and a Reward")
-        return problem
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
-    if reward is None:
-        raise ValueError("reward is required with a Problem")
-    return offset_law(problem, reward)
-
-
 # --- k → ∞ --------------------------------------------------------------------------------
-
-def _tilted_limit(s2, t, b, a):
-    """(b − a/(1 + t))² + s² t/(1 + t) with the T = 0 and T = ∞ ends exact."""
-    finite = jnp.isfinite(t)
-    tt = jnp.where(finite, t, 1.0)
-    u = 1.0 / (1.0 + tt)
-    value = (b - a * u) ** 2 + s2 * tt * u
-    return jnp.where(finite, value, s2 + b * b)
-
 
 def large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
     """δ_∞ = lim_{k→∞} δ = (b − a/(1 + t))² + s² t/(1 + t)  [derived; docs/theory.md §4].
@@ -136,7 +116,7 @@ def large_k_limit(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
     1.0
     """
     s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
-    return _tilted_limit(s2, t, b, a)
+    return tilted_limit(s2, t, b, a)
 
 
 def large_k_limit_averaged(problem, reward=None, temperature=0.0):
@@ -169,7 +149,7 @@ def large_k_limit_averaged(problem, reward=None, temperature=0.0):
     0.9099
     """
     check_nonnegative("temperature", temperature, allow_inf=True)
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     (temperature,) = _f64(temperature)
     s2 = law.predictive_var
     t = temperature / (2.0 * s2)
@@ -178,16 +158,6 @@ def large_k_limit_averaged(problem, reward=None, temperature=0.0):
     u = 1.0 / (1.0 + tt)
     value = law.var_teacher - 2.0 * law.cov * u + law.var_reward * u * u + s2 * tt * u
     return jnp.where(finite, value, s2 + law.var_teacher)
-
-
-def _correction(s2, t, b, a):
-    """A of δ = δ_∞ + A/k + O(k⁻²) (T > 0)."""
-    finite = jnp.isfinite(t) & (t > 0)
-    tt = jnp.where(finite, t, 1.0)
-    log_rho = (jnp.log1p(1.0 / tt) - 0.5 * jnp.log1p(2.0 / tt)
-               + a * a / (s2 * (1.0 + tt) * (2.0 + tt)))
-    gap = _tilted_limit(s2, tt, b, a) - _tilted_limit(s2, 0.5 * tt, b, a)
-    return jnp.where(finite, jnp.exp(log_rho) * gap, jnp.where(t > 0, 0.0, jnp.nan))
 
 
 def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
@@ -223,7 +193,7 @@ def large_k_correction(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     """
     check_positive("temperature", temperature, allow_inf=True)
     s2, t, b, a = _pointwise(temperature, mean, std, teacher, reward)
-    return _correction(s2, t, b, a)
+    return large_k_coefficient(s2, t, b, a)
 
 
 def monotone_threshold(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
@@ -419,7 +389,7 @@ def high_temperature_expansion_averaged(problem, reward=None, k=1.0, temperature
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     k, temperature = _f64(k, temperature)
     s2, vt, vr, c = law.predictive_var, law.var_teacher, law.var_reward, law.cov
     c1 = s2 + 2.0 * c
@@ -505,7 +475,7 @@ def best_of_k_asymptote_averaged(problem, k):
     if isinstance(problem, OffsetLaw):
         vt, s2 = problem.var_teacher, problem.predictive_var
     else:
-        law = _law(problem, KnobReward(0.0))
+        law = law_of(problem, KnobReward(0.0))
         vt, s2 = law.var_teacher, law.predictive_var
     ratio = 2.0 * vt / s2
     if is_concrete(ratio) and np.any(np.asarray(ratio) >= 1.0):
@@ -752,7 +722,6 @@ def best_of_k_slopes(problem: Problem) -> BestOfKSlopes:
 # `solvable.answers`: every k → ∞ limit below, the Chernoff rate of the plurality vote (the slope
 # of log(1 − acc) in k), the centring temperature of the weighted vote (t = c for the knob).
 
-ACCURACY_RULES = ("softmax", "majority", "weighted_vote")
 
 
 def _accuracy_inputs(temperature, mean, std, teacher, reward, tolerance, rule):
@@ -846,7 +815,7 @@ def accuracy_large_k_limit_averaged(problem, reward=None, temperature=0.0, *, to
         raise ValueError(f"rule must be one of {ACCURACY_RULES}, got {rule!r}")
     check_positive("tolerance", tolerance)
     check_nonnegative("temperature", temperature, allow_inf=True)
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     s2 = law.predictive_var
     temperature = jnp.asarray(temperature, jnp.float64)
     t = temperature / (2.0 * s2)
@@ -932,7 +901,7 @@ def weighted_vote_centring_temperature_averaged(problem, reward=None):
     >>> round(float(weighted_vote_centring_temperature_averaged(p, KnobReward(3.0))) / (2 * law_s2), 6)
     3.0
     """
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     ratio = law.var_reward / jnp.where(law.cov > 0, law.cov, 1.0)
     t = jnp.where(law.cov > 0, jnp.maximum(ratio - 1.0, 0.0), 0.0)
     return 2.0 * law.predictive_var * t

@@ -37,7 +37,8 @@ import numpy as np
 from . import _config  # noqa: F401
 from ._parallel import map_blocks, on_cpu, pad_to
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
-from .asymptotics import _correction, _law, _tilted_limit, large_k_limit_averaged
+from ._laws import accuracy_inputs, large_k_coefficient, law_of, tilted_limit
+from .asymptotics import large_k_limit_averaged
 from .average import average_over_offsets
 from .equivalents import OffsetLaw
 from .problem import KnobReward, Problem
@@ -349,9 +350,9 @@ def optimal_k(temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
     x, f = _solve_pointwise(_MODE_K, 1.0, t, b, a, 0.0, hi, **_SEARCH)
     where = _where_boundary(x, 0.0, hi)
     k_star = jnp.exp(x)
-    tail = _correction(1.0, jnp.where(t > 0, t, 1.0), b, a)
+    tail = large_k_coefficient(1.0, jnp.where(t > 0, t, 1.0), b, a)
     at_inf = (where == UPPER) & ((t == 0) | (tail >= 0))
-    limit = _tilted_limit(1.0, t, b, a)
+    limit = tilted_limit(1.0, t, b, a)
     k_star = jnp.where(at_inf, jnp.inf, jnp.where(where == LOWER, 1.0, k_star))
     value = jnp.where(at_inf, limit, f)
     return Optimum(k_star, s2 * value, where)
@@ -583,7 +584,7 @@ def optimal_k_averaged(problem, reward=None, temperature=0.0, *, k_max=DEFAULT_K
     """
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_at_least("k_max", k_max, 1.0)
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     temperature = jnp.asarray(temperature, jnp.float64)
     hi = jnp.log(jnp.asarray(k_max, jnp.float64))
     x, f = _solve_averaged(law, _MODE_K, 1.0, temperature, 0.0, hi, **_SEARCH_AVG)
@@ -629,7 +630,7 @@ def optimal_temperature_averaged(problem, reward=None, k=1.0, *, t_range=DEFAULT
     (0.0, -1)
     """
     check_at_least("k", k, 1.0)
-    law = _law(problem, reward)
+    law = law_of(problem, reward)
     k = jnp.asarray(k, jnp.float64)
     lo, hi = math.log(t_range[0]), math.log(t_range[1])
     x, f = _solve_averaged(law, _MODE_T, k, 0.0, lo, hi, **_SEARCH_AVG)
@@ -675,7 +676,7 @@ def optimal_knob_averaged(problem, k, temperature, *, c_range=None):
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
-    law = problem if isinstance(problem, OffsetLaw) else _law(problem, KnobReward(0.0))
+    law = problem if isinstance(problem, OffsetLaw) else law_of(problem, KnobReward(0.0))
     if not isinstance(problem, (OffsetLaw, Problem)):
         raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
     law = OffsetLaw(law.var_teacher, law.var_teacher, law.var_teacher, law.predictive_var,
@@ -711,8 +712,7 @@ def _accuracy_callback(fn):
 
 
 def _accuracy_point(temperature, mean, std, teacher, reward, tolerance, rule):
-    from .answers import _normalised
-    _, t, b, a, eta = _normalised(1, temperature, mean, std, teacher, reward, tolerance, rule)
+    _, t, b, a, eta = accuracy_inputs(1, temperature, mean, std, teacher, reward, tolerance, rule)
     return float(t), float(b), float(a), float(eta)
 
 

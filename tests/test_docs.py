@@ -46,7 +46,7 @@ SECTIONED = [
     "solvable.average",
     "solvable.asymptotics",
     "solvable.optimize",
-    "solvable.simulate",
+    "solvable.simulation",
     "solvable.smc",
     "solvable.figures",
     "solvable.pools",

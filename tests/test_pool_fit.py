@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate, stats
 
 from solvable import pools
-from solvable.pool_fit import ModelParams, model_curve, simulate_pool
+from solvable.pools import ModelParams, model_curve, simulate_pool
 
 
 def test_pass_curve_against_quadrature():

@@ -68,8 +68,8 @@ def test_softmax_wide_score_range_against_enumeration():
         np.testing.assert_allclose(curve.mean, ref, rtol=0, atol=TOL)
     # scores 300 wide at T = 0.05: weights over e^{±6000}, more λ-nodes than one kernel call
     s = np.concatenate([rng.normal(size=8) * 300, rng.normal(size=8)])
-    assert pools._lambda_nodes(((s - s.max()) / 0.05)[None], np.ones((1, 16), bool),
-                               16)[0].shape[1] > pools._NODE_CHUNK
+    assert pools.curves._lambda_nodes(((s - s.max()) / 0.05)[None], np.ones((1, 16), bool),
+                               16)[0].shape[1] > pools.curves._NODE_CHUNK
     curve = pools.selection_curve(_pool_of(s, c), "softmax", ks, temperature=0.05)
     ref = [brute_force("softmax", list(s), list(c), None, k, 0.05) for k in ks]
     np.testing.assert_allclose(curve.mean, ref, rtol=0, atol=TOL)

@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import solvable
-from solvable import selection as sel
+from solvable import _kernel as sel   # white-box checks of the quadrature rule
 from solvable.selection import best_of_k_error, selection_error, selection_error_normalized
 
 import reference as ref_mod
@@ -172,9 +172,9 @@ def test_soft_series_matches_reference_inner_integrals(t):
     """(1 − A, B) from the soft side's moment series at λ ≤ λ0 against the reference's
     adaptive-panel quadrature of the same expectations. The series' rounding error is at most
     about ε e^x times its largest term (x = e^λ ≤ e^{λ0}), hence the x-dependent tolerance."""
-    for lam in (-25.0, -4.0, 0.0, 1.0, sel._LAMBDA0):
+    for lam in (-25.0, -4.0, 0.0, 1.0, sel.LAMBDA0):
         for b, a in [(0.0, 0.0), (2.0, -3.0), (-10.0, 10.0), (4.0, 1.5)]:
-            m, bb = sel._soft_moments(jnp.float64(lam), t, a, b - a)
+            m, bb = sel.soft_moments(jnp.float64(lam), t, a, b - a)
             want_m, want_b = ref_mod._inner_gl(lam, t, b, a)
             tol = 1e-12 * math.exp(2.0 * math.exp(lam)) + 1e-12
             assert float(m) == pytest.approx(want_m, rel=tol, abs=1e-300), (lam, t, b, a)
@@ -189,10 +189,10 @@ def _rule_parts(k, t, b, a):
     def one(k, t, b, a):
         c = b - a
         tp = jnp.where(t > 0, t, 1.0)
-        edges = sel._hard_edges(k, t, a)
-        hard = jnp.where(tp >= sel._T_SHARP_INNER, sel._hard_side(k, tp, a, c, edges, True),
-                         sel._hard_side(k, tp, a, c, edges, False))
-        return sel._soft_side(k, tp, a, c, sel._LAMBDA0), hard, sel._step_side(k, a, c, edges)
+        edges = sel.hard_edges(k, t, a)
+        hard = jnp.where(tp >= sel.T_SHARP_INNER, sel.hard_side(k, tp, a, c, edges, True),
+                         sel.hard_side(k, tp, a, c, edges, False))
+        return sel.soft_side(k, tp, a, c, sel.LAMBDA0), hard, sel.step_side(k, a, c, edges)
     return jax.vmap(one)(k, t, b, a)
 
 
@@ -211,7 +211,7 @@ def test_scaled_mills(alpha, log_pref):
     """e^{log_pref} Q(α)/φ(α) against scipy's erfcx (Q/φ = √(π/2) erfcx(α/√2)), over both of
     its branches (α ≤ 26 exact, above the asymptotic series)."""
     want = log_pref + math.log(math.sqrt(math.pi / 2.0) * special.erfcx(alpha / math.sqrt(2.0)))
-    got = float(sel._scaled_mills(jnp.float64(alpha), jnp.float64(log_pref)))
+    got = float(sel.scaled_mills(jnp.float64(alpha), jnp.float64(log_pref)))
     assert math.log(got) == pytest.approx(want, rel=0, abs=1e-12)
 
 
@@ -224,7 +224,7 @@ def test_tail_against_quadrature(t, a, c, r_lo):
     [φ(r − a)(r + c)² + φ(r + a)(r − c)²] x e^{−x}. The series' left-out terms are below
     e^{2 V_LO}/2 = 2e−11 relatively; quad is asked for 1e−13."""
     def x(r):
-        return math.exp(sel._V_LO - (r * r - r_lo * r_lo) / (2.0 * t))
+        return math.exp(sel.V_LO - (r * r - r_lo * r_lo) / (2.0 * t))
 
     def phi(u):
         return math.exp(-0.5 * u * u) / math.sqrt(2.0 * math.pi)
@@ -235,7 +235,7 @@ def test_tail_against_quadrature(t, a, c, r_lo):
     want_m = quad(lambda r: (phi(r - a) + phi(r + a)) * -math.expm1(-x(r)))
     want_b = quad(lambda r: (phi(r - a) * (r + c) ** 2 + phi(r + a) * (r - c) ** 2)
                   * x(r) * math.exp(-x(r)))
-    m, b = sel._tail(jnp.float64(r_lo), jnp.float64(t), jnp.float64(a), jnp.float64(c))
+    m, b = sel.tail_moments(jnp.float64(r_lo), jnp.float64(t), jnp.float64(a), jnp.float64(c))
     assert float(m) == pytest.approx(want_m, rel=3e-11)
     assert float(b) == pytest.approx(want_b, rel=3e-11)
 
@@ -251,17 +251,17 @@ def test_schedule_changes_no_value():
     k, t, b, a = _reduced(pts)
     soft, hard, step = (np.asarray(v) for v in _rule_parts(k, t, b, a))
     full = np.where(t > 0, soft + hard, step)
-    negligible = np.asarray(jax.vmap(sel._hard_side_negligible)(k, np.where(t > 0, t, 1.0),
+    negligible = np.asarray(jax.vmap(sel.hard_side_negligible)(k, np.where(t > 0, t, 1.0),
                                                                 b, a)) & (t > 0)
     # the points exercise every kind of work: t = 0, soft side only, both sides with and
     # without the inner breakpoints at a
     assert (t == 0).any() and negligible.any()
     both = (t > 0) & ~negligible
-    assert (both & (t >= sel._T_SHARP_INNER)).any() and (both & (t < sel._T_SHARP_INNER)).any()
+    assert (both & (t >= sel.T_SHARP_INNER)).any() and (both & (t < sel.T_SHARP_INNER)).any()
     got = np.asarray(selection_error_normalized(*pts.T))
     np.testing.assert_allclose(got[~negligible], full[~negligible], rtol=1e-13, atol=0)
     np.testing.assert_allclose(got[negligible], full[negligible], rtol=1e-13,
-                               atol=sel._HARD_NEGLIGIBLE)
+                               atol=sel.HARD_NEGLIGIBLE)
     np.testing.assert_allclose(F(*pts.T), got, rtol=1e-13, atol=0)     # traced, coarse
     order = np.random.default_rng(0).permutation(len(pts))
     live = np.arange(2 * len(pts)) % 2 == 0
@@ -281,12 +281,12 @@ def test_hard_side_bound():
     pts = pts[pts[:, 3] >= 0]                      # a ≥ 0: the reduced variables are the inputs
     k, t, b, a = pts.T
     _, hard, _ = (np.asarray(v) for v in _rule_parts(k, t, b, a))
-    one_minus_a = np.array([ref_mod._inner_gl(sel._LAMBDA0, *p[1:])[0] for p in pts])
+    one_minus_a = np.array([ref_mod._inner_gl(sel.LAMBDA0, *p[1:])[0] for p in pts])
     bound = k * (1.0 + b * b) * np.exp((k - 1.0) * np.log1p(-one_minus_a))
     assert np.any(hard > 1e-3), "some points need a large hard side"
     assert np.all(hard <= bound), np.c_[pts, hard, bound][hard > bound]
-    negligible = np.asarray(jax.vmap(sel._hard_side_negligible)(k, t, b, a))
-    assert negligible.any() and np.all(bound[negligible] < sel._HARD_NEGLIGIBLE)
+    negligible = np.asarray(jax.vmap(sel.hard_side_negligible)(k, t, b, a))
+    assert negligible.any() and np.all(bound[negligible] < sel.HARD_NEGLIGIBLE)
 
 
 # ----------------------------------------------------------------- values and limits (docs/theory.md §3-4)
@@ -488,7 +488,7 @@ def test_gradients_match_finite_differences():
                 # is off by 0.7% (δ(t) − δ(0) is 3.6e-8 of δ there, the size of the value's
                 # own error): checked against Monte Carlo instead (test_t_gradient_monte_carlo)
                 continue
-            # t: ∂δ/∂t has its own rule (selection._soft_side_dt, _hard_side_dt); the largest
+            # t: ∂δ/∂t has its own rule (selection.soft_side_dt, _hard_side_dt); the largest
             # difference here is 1.8e-6 at (5, 2e-3, 1, 0), within the FD's own error
             tol = 1e-5
             atol = 1e-9 + 3e-8 * np.max(np.abs(g[i]))  # FD noise and near-cancelling partials

@@ -21,7 +21,7 @@ import solvable
 from solvable import KnobReward, Problem
 from solvable.average import generalization_error
 from solvable.selection import selection_error_normalized
-from solvable.simulate import nested_selection, simulate
+from solvable.simulation import nested_selection, simulate
 
 Z = 4.0
 PAPER = dict(n=10_000, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)  # w_T ~ N(0, 4 I)
@@ -306,7 +306,7 @@ def test_posterior_moments_approach_de_at_growing_d():
 _SCRIPT = """
 import json, jax, solvable
 from solvable import Problem, KnobReward
-from solvable.simulate import simulate
+from solvable.simulation import simulate
 res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 5, 0.3,
                n_test=1000, trials=2, chunk_size=96, seed=9, compute_theory=False)
 print(json.dumps(dict(n=jax.device_count(), devices=res.n_devices, mean=res.mean.tolist(),
@@ -332,20 +332,21 @@ def test_four_devices_equal_one_device():
     np.testing.assert_allclose(multi["stderr"], one.stderr, rtol=1e-9)
 
 
-def test_package_simulate_is_callable_after_the_module_is_imported():
-    """Importing the submodule replaces the package attribute `solvable.simulate` by the module;
-    calling it must still run the simulation (same numbers as the function)."""
+def test_package_simulate_is_the_function_and_the_module_has_its_own_name():
+    """`solvable.simulate` is the function, whatever was imported first; the simulator's module
+    is `solvable.simulation`, a plain module (no module named `solvable.simulate` exists)."""
     import importlib
+    import importlib.util
+    import types
 
     import solvable
-    from solvable.simulate import simulate as function
 
-    module = importlib.import_module("solvable.simulate")
+    module = importlib.import_module("solvable.simulation")
+    assert type(module) is types.ModuleType
+    assert importlib.util.find_spec("solvable.simulate") is None
+    assert solvable.simulate is module.simulate
+    assert solvable.SimulationResult is module.SimulationResult
     problem = solvable.Problem(n=50, d=5, sigma=0.3, gamma=1.0)
-    args = (problem, solvable.KnobReward(2.0), 3, 0.2)
-    kw = dict(n_test=64, trials=1, predictive="deterministic", seed=3, compute_theory=False)
-    a = solvable.simulate(*args, **kw)
-    b = function(*args, **kw)
-    assert solvable.simulate is module       # the package attribute is now the module
-    np.testing.assert_array_equal(np.asarray(a.mean), np.asarray(b.mean))
-    assert module.SimulationResult is type(b)
+    res = solvable.simulate(problem, solvable.KnobReward(2.0), 3, 0.2, n_test=64, trials=1,
+                            predictive="deterministic", seed=3, compute_theory=False)
+    assert isinstance(res, module.SimulationResult) and res.mean.shape == (3,)

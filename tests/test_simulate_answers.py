@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from solvable import KnobReward, Problem
-from solvable.simulate import simulate   # the function (the submodule shadows solvable.simulate once imported)
+from solvable.simulation import simulate
 
 PAPER = Problem(n=1e4, d=10, sigma=1e-4, gamma=1e-3, teacher_norm2=40.0)
 H = 5e-5  # tolerance: η = h/s̄ ≈ 0.5 in the paper's setting

@@ -93,7 +93,7 @@ def expansion_threshold(problem, reward):
 
 
 def simulated(problem, reward, ks, temperature, n_test, trials, seed):
-    """δ/σ² and its standard error from `solvable.simulate.simulate` (finite model; the
+    """δ/σ² and its standard error from `solvable.simulation.simulate` (finite model; the
     error bar is the spread of the per-trial means over √trials)."""
     from ..simulate import simulate
 

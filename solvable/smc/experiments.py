@@ -37,7 +37,8 @@ from .bounds import guided_tv_bound, rejection_cost, smc_particle_bound
 from .exact import (acceptance_rate, best_of_n_law, guided_tv, importance_resampling_law,
                     rejection_law, target_law, tv_distance)
 from .models import Process, product_model
-from .samplers import _prepare, multinomial, smc_init, smc_scan
+from ._walk import prepare
+from .samplers import multinomial, smc_init, smc_scan
 from .values import majority_values, tilted_values
 
 __all__ = [
@@ -148,7 +149,7 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
     ((10, 2), True)
     """
     v.check_integer_at_least("n_runs", n_runs, 2)
-    lp, ch, lv = _prepare(model, values, n_particles)
+    lp, ch, lv = prepare(model, values, n_particles)
     T, S, _ = lp.shape
     lp, ch, lv = _padded(lp, ch, lv, _round_up(T), _round_up(S))
     keys = jax.random.split(key, n_runs)

@@ -32,8 +32,8 @@ import numpy as np
 
 from .. import _validate as v
 from ._levels import log_masses, stacked
+from ._walk import no_nan, prepare, propagate, walk_from_base
 from .models import Process
-from .values import as_values
 
 __all__ = [
     "multinomial",
@@ -128,14 +128,6 @@ def systematic(key, log_weights, n: int, n_active=None):
     m = n if n_active is None else n_active
     u = jnp.minimum((jax.random.uniform(key) + jnp.arange(n)) / m, 1.0)
     return _inverse_cdf(log_weights, u)
-
-
-def _propagate(key, nodes, lp_t, ch_t):
-    return ch_t[nodes, jax.random.categorical(key, lp_t[nodes])]
-
-
-def _no_nan(x):
-    return jnp.where(jnp.isnan(x), -jnp.inf, x)
 
 
 # ---------------------------------------------------------------- SMC
@@ -275,8 +267,8 @@ def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multino
     ancestors = resampling(k_res, lw, n, n_active)
     ancestors = jnp.where(dead, jnp.arange(n, dtype=ancestors.dtype), ancestors)
     nodes = state.nodes[ancestors]
-    child = _propagate(k_prop, nodes, lp_t, ch_t)
-    new = jnp.where(dead, -jnp.inf, _no_nan(lv_next[child] - lv_t[nodes]))
+    child = propagate(k_prop, nodes, lp_t, ch_t)
+    new = jnp.where(dead, -jnp.inf, no_nan(lv_next[child] - lv_t[nodes]))
     used = new if n_active is None else jnp.where(active, new, -jnp.inf)
     m = n if n_active is None else n_active
     total = jax.scipy.special.logsumexp(used)
@@ -366,12 +358,6 @@ def _output(key, state):
     return jnp.where(jnp.all(jnp.isneginf(state.log_weights)), -1, _pick(key, state))
 
 
-def _prepare(model, values, n_particles=None):
-    if n_particles is not None:
-        v.check_integer_at_least("n_particles", n_particles, 1)
-    return stacked(model, as_values(model, values))
-
-
 def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampling=multinomial):
     """One SMC output (a terminal node index), or −1 when the run died.
 
@@ -411,7 +397,7 @@ def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampli
     ...         for i in range(20)})
     [-1, 1]
     """
-    lp, ch, lv = _prepare(model, values, n_particles)
+    lp, ch, lv = prepare(model, values, n_particles)
     k_run, k_out = jax.random.split(key)
     return _output(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
 
@@ -421,7 +407,7 @@ def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampli
 def _guided(key, lp, ch, lv, n):
     def body(nodes, xs):
         k, lp_t, ch_t, lv_next = xs
-        logits = _no_nan(lp_t[nodes] + lv_next[ch_t[nodes]])
+        logits = no_nan(lp_t[nodes] + lv_next[ch_t[nodes]])
         dead = jnp.all(jnp.isneginf(logits), axis=-1, keepdims=True)
         tok = jax.random.categorical(k, jnp.where(dead, lp_t[nodes], logits))
         return ch_t[nodes, tok], None
@@ -458,7 +444,7 @@ def guided_sample(key, model: Process, values=None, n_samples: int = 1):
     >>> guided_sample(jax.random.key(0), m, exact_values(m), n_samples=3).tolist()  # V*: exact
     [1, 1, 1]
     """
-    lp, ch, lv = _prepare(model, values, n_samples)
+    lp, ch, lv = prepare(model, values, n_samples)
     return _guided(key, lp, ch, lv, n_samples)
 
 
@@ -501,7 +487,7 @@ def pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next):
     lse = jax.scipy.special.logsumexp(lvc)
     log_q = jnp.sum(lp_t[node, tokens]) + lvc[choice] - lse
     log_w = lse - jnp.log(tokens.shape[0]) - lv_t[node]
-    return ch_t[node, tokens[choice]], log_q, _no_nan(log_w)
+    return ch_t[node, tokens[choice]], log_q, no_nan(log_w)
 
 
 def _pool_path(lp, ch, lv, tokens, choices):
@@ -544,7 +530,7 @@ def pool_path_weight(model: Process, values, tokens, choices):
     >>> int(node), round(float(jnp.exp(lq)), 6), round(float(jnp.exp(lw)), 6)
     (1, 0.1875, 1.0)
     """
-    lp, ch, lv = _prepare(model, values)
+    lp, ch, lv = prepare(model, values)
     return jax.jit(_pool_path)(lp, ch, lv, jnp.asarray(tokens), jnp.asarray(choices))
 
 
@@ -553,7 +539,7 @@ def _pool_propose(key, lp, ch, lv, pool_size):
         k, lp_t, ch_t, lv_t, lv_next = xs
         k_tok, k_choice = jax.random.split(k)
         tokens = jax.random.categorical(k_tok, lp_t[node], shape=(pool_size,))
-        choice = jax.random.categorical(k_choice, _no_nan(lv_next[ch_t[node, tokens]]))
+        choice = jax.random.categorical(k_choice, no_nan(lv_next[ch_t[node, tokens]]))
         child, _, lw = pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next)
         return child, lw
 
@@ -615,20 +601,12 @@ def pool_mh_sample(key, model: Process, values=None, pool_size: int = 4, n_steps
     """
     v.check_integer_at_least("pool_size", pool_size, 1)
     v.check_integer_at_least("n_steps", n_steps, 0)
-    lp, ch, lv = _prepare(model, values, n_chains)
+    lp, ch, lv = prepare(model, values, n_chains)
     return _pool_mh(key, lp, ch, lv, pool_size, n_steps, n_chains)
 
 
 # ---------------------------------------------------------------- best-of-N and rejection
 @partial(jax.jit, static_argnums=(3,))
-def _from_p(key, lp, ch, n):
-    def body(nodes, xs):
-        return _propagate(xs[0], nodes, xs[1], xs[2]), None
-
-    keys = jax.random.split(key, lp.shape[0])
-    return jax.lax.scan(body, jnp.zeros(n, jnp.int32), (keys, lp, ch))[0]
-
-
 def _terminal_arrays(model, n):
     v.check_integer_at_least("n", n, 1)
     return stacked(model)[:2]
@@ -666,7 +644,7 @@ def best_of_n(key, model: Process, n: int):
     """
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_tie = jax.random.split(key)
-    nodes = _from_p(k_draw, lp, ch, n)
+    nodes = walk_from_base(k_draw, lp, ch, n)
     lr = model.log_reward[nodes]
     return nodes[jax.random.categorical(k_tie, jnp.where(lr == lr.max(), 0.0, -jnp.inf))]
 
@@ -699,7 +677,7 @@ def rejection_sample(key, model: Process, n: int):
     """
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_acc = jax.random.split(key)
-    nodes = _from_p(k_draw, lp, ch, n)
+    nodes = walk_from_base(k_draw, lp, ch, n)
     lr = model.log_reward[nodes]
     acc = jnp.log(jax.random.uniform(k_acc, (n,))) < lr - _log_max_reward(model)
     return nodes[jnp.where(jnp.any(acc), jnp.argmax(acc), n - 1)]
@@ -732,7 +710,7 @@ def _pf(key, lp, ch, lv, lrho, n, temperature, aggregation, resampling):
         tokens = jax.random.categorical(k_prop, lp_t[nodes])
         child = ch_t[nodes, tokens]
         new = _aggregate(aggregation, agg, lrho_t[nodes, tokens], lv_next[child] - lv[0, 0])
-        return PFState(child, new, _no_nan((new - agg) / temperature)), None
+        return PFState(child, new, no_nan((new - agg) / temperature)), None
 
     keys = jax.random.split(key, lp.shape[0] + 1)
     start = PFState(jnp.zeros(n, jnp.int32), jnp.zeros(n), jnp.zeros(n))
@@ -781,9 +759,9 @@ def particle_filter(key, model: Process, values=None, n_particles: int = 16, *,
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
     v.check_positive("temperature", temperature)
-    lp, ch, lv = _prepare(model, values, n_particles)
+    lp, ch, lv = prepare(model, values, n_particles)
     if step_rewards is None:
-        lrho = _no_nan(jnp.take_along_axis(lv[1:], ch.reshape(ch.shape[0], -1), axis=1)
+        lrho = no_nan(jnp.take_along_axis(lv[1:], ch.reshape(ch.shape[0], -1), axis=1)
                        .reshape(ch.shape) - lv[:-1, :, None])
     else:
         lrho = jnp.asarray(step_rewards, dtype=jnp.float64)

@@ -46,7 +46,8 @@ import numpy as np
 from .. import _validate as v
 from ._levels import stacked
 from .models import Process, Values, tree_model
-from .samplers import _from_p, _no_nan, multinomial, smc_run
+from ._walk import no_nan, walk_from_base
+from .samplers import multinomial, smc_run
 from .values import residual_values
 
 __all__ = [
@@ -215,7 +216,7 @@ def ratio_scores(model: Process, prm: Values) -> Values:
         raise ValueError("ratio_scores needs a tree model (one parent per node)")
     logs = [jnp.zeros_like(prm.log[0])]
     for t in range(1, model.T + 1):  # loop over levels
-        logs.append(_no_nan(prm.log[t] - jnp.repeat(prm.log[t - 1], model.B)))
+        logs.append(no_nan(prm.log[t] - jnp.repeat(prm.log[t - 1], model.B)))
     return Values(tuple(logs))
 
 
@@ -252,7 +253,7 @@ def _argmax_uniform(key, scores):
 @partial(jax.jit, static_argnums=(4,))
 def _bon(key, lp, ch, lv_T, n):
     k_draw, k_tie = jax.random.split(key)
-    nodes = _from_p(k_draw, lp, ch, n)
+    nodes = walk_from_base(k_draw, lp, ch, n)
     return nodes[_argmax_uniform(k_tie, lv_T[nodes])]
 
 
@@ -449,7 +450,7 @@ def _llm_pf(key, lp, ch, lq, lv_T, n, temperature, aggregation, link, answer):
     T = lp.shape[0]
 
     def weights(agg):
-        return _no_nan(_link(agg, link) / temperature)
+        return no_nan(_link(agg, link) / temperature)
 
     def body(carry, xs):
         nodes, agg = carry

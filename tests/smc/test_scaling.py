@@ -9,7 +9,8 @@ import pytest
 
 from solvable import smc
 from solvable.smc.experiments import smc_output_laws
-from solvable.smc.samplers import _prepare, smc_run
+from solvable.smc._walk import prepare
+from solvable.smc.samplers import smc_run
 
 from smc_helpers import tree_arrays
 
@@ -60,7 +61,7 @@ def test_masked_padded_driver_has_the_smc_law():
     vals = smc.majority_values(m, 0.5)
     n, runs = 3, 6000
     masked = smc_output_laws(jax.random.key(0), m, vals, n, runs)
-    lp, ch, lv = _prepare(m, vals, n)
+    lp, ch, lv = prepare(m, vals, n)
 
     def one(k):
         s = smc_run(k, lp, ch, lv, n)

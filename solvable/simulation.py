@@ -62,12 +62,12 @@ from typing import NamedTuple, Optional, Sequence, Union
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.linalg import cho_solve, solve_triangular
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _config  # noqa: F401
 from ._validate import check_integer_at_least, check_nonnegative
 from .equivalents import OffsetLaw, offset_law, predictive_moments
+from ._students import Student, draw_student, normalize_ks, test_offsets
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 
 __all__ = [
@@ -112,7 +112,7 @@ class SoftmaxState(NamedTuple):
 
     Examples
     --------
-    >>> from solvable.simulate import softmax_init
+    >>> from solvable.simulation import softmax_init
     >>> state = softmax_init((3,))
     >>> state.log_max.tolist(), state.sum_w.tolist()
     ([-inf, -inf, -inf], [0.0, 0.0, 0.0])
@@ -140,7 +140,7 @@ def softmax_init(shape, dtype=jnp.float64) -> SoftmaxState:
 
     Examples
     --------
-    >>> from solvable.simulate import softmax_init
+    >>> from solvable.simulation import softmax_init
     >>> softmax_init((2, 4)).sum_we.shape
     (2, 4)
     """
@@ -179,7 +179,7 @@ def softmax_step(state: SoftmaxState, u, v, beta):
     (log-weights 0 and −ln 2): the error is (1 + 4/2)/(3/2) = 2.
 
     >>> import math
-    >>> from solvable.simulate import softmax_init, softmax_step
+    >>> from solvable.simulation import softmax_init, softmax_step
     >>> state, err = softmax_step(softmax_init(()), 1.0, 0.0, math.log(2.0))
     >>> float(err)
     1.0
@@ -211,7 +211,7 @@ class BestOfState(NamedTuple):
 
     Examples
     --------
-    >>> from solvable.simulate import best_of_init
+    >>> from solvable.simulation import best_of_init
     >>> state = best_of_init(())
     >>> float(state.best), float(state.err)
     (inf, 0.0)
@@ -238,7 +238,7 @@ def best_of_init(shape, dtype=jnp.float64) -> BestOfState:
 
     Examples
     --------
-    >>> from solvable.simulate import best_of_init
+    >>> from solvable.simulation import best_of_init
     >>> best_of_init((5,)).best.shape
     (5,)
     """
@@ -271,7 +271,7 @@ def best_of_step(state: BestOfState, u, v, beta=None):
     The second candidate has the higher reward (v² = 0.25 < 4) and stays the pick after a
     third one with v² = 1:
 
-    >>> from solvable.simulate import best_of_init, best_of_step
+    >>> from solvable.simulation import best_of_init, best_of_step
     >>> state, err = best_of_step(best_of_init(()), 1.0, 2.0)
     >>> state, err = best_of_step(state, 3.0, 0.5)
     >>> state, err = best_of_step(state, 0.0, 1.0)
@@ -348,7 +348,7 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
     >>> import math
     >>> import jax
     >>> import numpy as np
-    >>> from solvable.simulate import nested_selection
+    >>> from solvable.simulation import nested_selection
     >>> key = jax.random.key(0)
     >>> best = np.asarray(nested_selection(key, np.zeros(100), 0.0, 0.0, 4))
     >>> uniform = np.asarray(nested_selection(key, np.zeros(100), 0.0, math.inf, 4))
@@ -360,171 +360,6 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
     beta = jnp.broadcast_to(jnp.asarray(beta, jnp.float64), b.shape)
     return _nested_scan(key, b, jnp.broadcast_to(a, b.shape), beta, k_max, t == 0,
                         lambda e: e.astype(jnp.float64), dtype)
-
-
-# ----------------------------------------------------------------------------------------------
-# One trial: teacher, reward, training set, posterior (docs/theory.md §1)
-# ----------------------------------------------------------------------------------------------
-
-class Student(NamedTuple):
-    """What a trial needs to evaluate the predictive and the reward at test inputs.
-
-    m − μ_T = (w̄ − w_T)·φ with ``mean_minus_teacher`` = w̄ − w_T (formed in float64);
-    Δ_R = m − μ_R = ``knob_gain`` · Δ_T + ``mean_minus_reward`` · φ (knob reward: gain 1 + c and
-    zero vector; weights reward: gain 0 and w̄ − w_R);
-    s² = ``noise_var`` + ``noise_var`` ‖L⁻¹φ‖² with L the Cholesky factor of
-    ΦᵀΦ + (σ²/γ²) I (``chol``; None for the deterministic predictive, where s² = ``noise_var``).
-
-    Parameters
-    ----------
-    mean_minus_teacher : jax.Array
-        w̄ − w_T, shape (d,).
-    mean_minus_reward : jax.Array
-        w̄ − w_R for a weights reward, zeros for a `KnobReward`; shape (d,).
-    knob_gain : jax.Array
-        1 + c for a `KnobReward`, else 0.
-    noise_var : jax.Array
-        σ² (posterior predictive) or the DE variance s̄² (deterministic predictive).
-    chol : jax.Array or None
-        Lower Cholesky factor L, shape (d, d); None for the deterministic predictive.
-    teacher : jax.Array
-        Teacher weights w_T, shape (d,).
-    reward : jax.Array
-        Reward weights w_R, shape (d,) (zeros for a `KnobReward`).
-
-    Examples
-    --------
-    >>> import jax
-    >>> from solvable import KnobReward, Problem
-    >>> from solvable.simulate import draw_student
-    >>> student = draw_student(jax.random.key(0), Problem(n=50, d=5, sigma=0.3, gamma=1.0),
-    ...                        KnobReward(2.0))
-    >>> student._fields[:3]
-    ('mean_minus_teacher', 'mean_minus_reward', 'knob_gain')
-    """
-
-    mean_minus_teacher: jax.Array
-    mean_minus_reward: jax.Array
-    knob_gain: jax.Array
-    noise_var: jax.Array
-    chol: Optional[jax.Array]
-    teacher: jax.Array
-    reward: jax.Array
-
-
-def _draw_teacher(key, problem: Problem, teacher_draw: str):
-    d = problem.d
-    if problem.teacher is not None:
-        return problem.teacher
-    g = jax.random.normal(key, (d,), jnp.float64)
-    if teacher_draw == "sphere":
-        return g * jnp.sqrt(problem.teacher_norm2) / jnp.linalg.norm(g)
-    return g * jnp.sqrt(problem.teacher_norm2 / d)
-
-
-def _draw_reward_weights(key, reward: Reward, w_t, d: int):
-    if isinstance(reward, WeightsReward):
-        if reward.weights.shape != (d,):
-            raise ValueError(f"reward weights must have shape (d,) = ({d},), "
-                             f"got {reward.weights.shape}")
-        return reward.weights
-    if isinstance(reward, AlignedReward):
-        norm = jnp.linalg.norm(w_t)
-        unit = w_t / norm
-        e = jax.random.normal(key, (d,), jnp.float64)
-        e = e - jnp.dot(e, unit) * unit
-        e = e / jnp.linalg.norm(e)
-        sin = jnp.sqrt(jnp.clip(1.0 - reward.cosine**2, 0.0, 1.0))
-        return reward.norm_ratio * norm * (reward.cosine * unit + sin * e)
-    return jnp.zeros((d,), jnp.float64)
-
-
-def draw_student(key, problem: Problem, reward: Reward, *, predictive: str = "posterior",
-                 teacher_draw: str = "sphere") -> Student:
-    """Draw one trial: teacher, reward weights, training set and the exact BLR posterior.
-
-    The posterior is fitted in the scaled form P = ΦᵀΦ + (σ²/γ²) I = L Lᵀ (Cholesky),
-    w̄ = P⁻¹ Φᵀ y by `cho_solve`, Ω = σ² P⁻¹; the predictive variance is then
-    s² = σ² (1 + ‖L⁻¹ φ‖²) by a triangular solve at each test input.
-
-    Parameters
-    ----------
-    key : jax PRNG key
-        Key of the trial (split for teacher, reward, inputs and noise).
-    problem : Problem
-        The teacher–student problem; ``problem.n`` is rounded to an integer for the posterior.
-    reward : Reward
-        `KnobReward`, `WeightsReward` (weights of shape (d,)) or `AlignedReward`.
-    predictive : {"posterior", "deterministic"}, default "posterior"
-        Fit the BLR posterior on n drawn pairs, or use the DE mean and variance.
-    teacher_draw : {"sphere", "gaussian"}, default "sphere"
-        Teacher law when the problem has no teacher weights: uniform on the sphere of squared
-        norm ``teacher_norm2``, or Gaussian with that expected squared norm.
-
-    Returns
-    -------
-    Student
-        The trial's offsets' ingredients.
-
-    Examples
-    --------
-    >>> import jax
-    >>> from solvable import KnobReward, Problem
-    >>> from solvable.simulate import draw_student
-    >>> problem = Problem(n=50, d=5, sigma=0.3, gamma=1.0)
-    >>> student = draw_student(jax.random.key(0), problem, KnobReward(2.0))
-    >>> student.chol.shape, float(student.knob_gain), round(float(student.noise_var), 12)
-    ((5, 5), 3.0, 0.09)
-    >>> draw_student(jax.random.key(0), problem, KnobReward(2.0),
-    ...              predictive="deterministic").chol is None
-    True
-    """
-    n_train = int(round(float(problem.n))) if predictive == "posterior" else 0
-    return _draw_student(key, problem, reward, n_train=n_train, predictive=predictive,
-                         teacher_draw=teacher_draw)
-
-
-@partial(jax.jit, static_argnames=("n_train", "predictive", "teacher_draw"))
-def _draw_student(key, problem, reward, *, n_train, predictive, teacher_draw):
-    d = problem.d
-    k_teacher, k_reward, k_x, k_noise = jax.random.split(key, 4)
-    w_t = _draw_teacher(k_teacher, problem, teacher_draw)
-    w_r = _draw_reward_weights(k_reward, reward, w_t, d)
-    sigma2 = problem.sigma**2
-    if predictive == "posterior":
-        x = jax.random.normal(k_x, (n_train, d), jnp.float64) * problem.input_std
-        phi = x / jnp.sqrt(d)
-        y = phi @ w_t + problem.sigma * jax.random.normal(k_noise, (n_train,), jnp.float64)
-        precision = phi.T @ phi + (sigma2 / problem.gamma**2) * jnp.eye(d)
-        chol = jnp.linalg.cholesky(precision)
-        # w̄ − w_T = P⁻¹ Φᵀ(y − Φ w_T) − (σ²/γ²) P⁻¹ w_T, free of cancellation
-        resid = y - phi @ w_t
-        mean_minus_teacher = cho_solve((chol, True), phi.T @ resid
-                                       - (sigma2 / problem.gamma**2) * w_t)
-        noise_var = sigma2
-    else:
-        moments = predictive_moments(problem)
-        mean_minus_teacher = -(1.0 - moments.mean_scale) * w_t  # −B_R w_T
-        chol = None
-        noise_var = moments.variance
-    if isinstance(reward, KnobReward):
-        gain, mean_minus_reward = 1.0 + reward.c, jnp.zeros((d,), jnp.float64)
-    else:
-        gain, mean_minus_reward = jnp.zeros(()), mean_minus_teacher + w_t - w_r
-    return Student(mean_minus_teacher, mean_minus_reward, jnp.asarray(gain, jnp.float64),
-                   jnp.asarray(noise_var, jnp.float64), chol, w_t, w_r)
-
-
-def _offsets(student: Student, phi):
-    """Δ_T, Δ_R and s² at the rows of φ = x/√d (float64)."""
-    delta_t = phi @ student.mean_minus_teacher
-    delta_r = student.knob_gain * delta_t + phi @ student.mean_minus_reward
-    if student.chol is None:
-        s2 = jnp.broadcast_to(student.noise_var, delta_t.shape)
-    else:
-        half = solve_triangular(student.chol, phi.T, lower=True)
-        s2 = student.noise_var * (1.0 + jnp.sum(half * half, axis=0))
-    return delta_t, delta_r, s2
 
 
 # ----------------------------------------------------------------------------------------------
@@ -585,7 +420,7 @@ def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Pr
     d = problem.d
     k_x, k_y = jax.random.split(key)
     x = _inputs(k_x, student, problem, size, strata)
-    delta_t, delta_r, s2 = _offsets(student, x / jnp.sqrt(d))
+    delta_t, delta_r, s2 = test_offsets(student, x / jnp.sqrt(d))
     s = jnp.sqrt(s2)
     valid = (jnp.arange(size) < n_valid).astype(jnp.float64)
     b, a = delta_t / s, delta_r / s
@@ -727,7 +562,7 @@ class SimulationResult:
     --------
     >>> import numpy as np
     >>> from solvable import KnobReward, Problem
-    >>> from solvable.simulate import simulate
+    >>> from solvable.simulation import simulate
     >>> res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 4, 0.2,
     ...                n_test=256, trials=2, predictive="deterministic",
     ...                method="semi_analytic", strata=16)
@@ -868,16 +703,6 @@ def _check_choice(name, value, choices):
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
 
-def _normalize_ks(ks):
-    arr = np.atleast_1d(np.asarray(ks))
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"ks must be a positive integer or a non-empty list of them, got {ks!r}")
-    if not np.issubdtype(arr.dtype, np.number) or np.any(~np.isfinite(arr.astype(float))):
-        raise ValueError(f"ks must be positive integers, got {ks!r}")
-    check_integer_at_least("ks", arr.astype(float), 1)
-    return tuple(int(k) for k in arr)
-
-
 def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], temperature, *,
              n_test: int, trials: int = 1, seed: Union[int, jax.Array] = 0,
              predictive: str = "posterior", method: str = "sampling", chunk_size: int = 65536,
@@ -954,7 +779,7 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     --------
     >>> import numpy as np
     >>> from solvable import KnobReward, Problem
-    >>> from solvable.simulate import simulate
+    >>> from solvable.simulation import simulate
     >>> res = simulate(Problem(n=50, d=5, sigma=0.3, gamma=1.0), KnobReward(2.0), 4, 0.2,
     ...                n_test=256, trials=2, predictive="deterministic",
     ...                method="semi_analytic", strata=16)
@@ -973,7 +798,7 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
         check_integer_at_least("k_max", ks, 1)
         ks = tuple(range(1, int(ks) + 1))
     else:
-        ks = _normalize_ks(ks)
+        ks = normalize_ks(ks)
     k_max = max(ks)
     check_nonnegative("temperature", temperature, allow_inf=True)
     temperature = float(temperature)
@@ -1088,21 +913,3 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
         predictive=predictive, method=method, n_test=n_test, trials=trials, wall_time=wall,
         compile_time=compile_time,
         samples=samples, n_devices=n_dev)
-
-
-class _CallableModule(type(math)):
-    """This module, callable as its main function.
-
-    `solvable.simulate` names both this module and the function `simulate`: the package loads
-    the function lazily, but importing the module (``from solvable.simulate import ...``, which
-    the figures do) makes the package attribute the module. Calling the module calls the
-    function, so ``solvable.simulate(...)`` works whichever was loaded first.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return simulate(*args, **kwargs)
-
-
-import sys as _sys  # noqa: E402
-
-_sys.modules[__name__].__class__ = _CallableModule

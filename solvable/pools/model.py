@@ -37,6 +37,9 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy import optimize
 
+from .. import _config  # noqa: F401  (float64)
+from .curves import Pool, selection_curve
+
 __all__ = ["ModelParams", "PoolFit", "fit", "simulate_pool", "model_curve"]
 
 _JUDGE_NODES = 12   # Gauss–Hermite nodes over the judge's own error
@@ -121,7 +124,7 @@ def model_curve(params: ModelParams, rule: str, ks, temperature: float = 0.0, *,
     >>> model_curve(p, "pass", [1]).round(4).tolist()   # P(|N(0, 1 + 0.5²)| < 1)
     [0.6289]
     """
-    from .answers import selection_accuracy
+    from ..answers import selection_accuracy
 
     ks = np.asarray(ks, dtype=float)
     xi, wt = _offset_rule()
@@ -173,7 +176,6 @@ def simulate_pool(params: ModelParams, n_questions: int, n_samples: int, *, seed
     >>> simulate_pool(ModelParams(1.0, 0.5, 0.0), 3, 4).scores.shape
     (3, 4)
     """
-    from .pools import Pool
 
     rng = np.random.default_rng(seed)
     delta = params.spread * rng.normal(size=(n_questions, 1))
@@ -285,17 +287,16 @@ class PoolFit:
         """
         import matplotlib.pyplot as plt
 
-        from .figures import style
+        from ..figures import style
 
         ks = np.arange(1, int(self.pool.n.min()) + 1) if ks is None else np.asarray(ks)
         if ax is None:
             with plt.rc_context(style.rc()):
                 _, ax = plt.subplots(figsize=(4.2, 3.2), layout="constrained")
-        from . import pools
 
         for i, t in enumerate(self.temperatures):
             rule = "best_of_k" if t == 0 else "softmax"
-            obs = pools.selection_curve(self.pool, rule, ks, temperature=t,
+            obs = selection_curve(self.pool, rule, ks, temperature=t,
                                         replacement=self.replacement)
             col = style.color(i)
             label = "T = 0" if t == 0 else f"T = {t:g}"
@@ -312,12 +313,11 @@ class PoolFit:
 
 def _observed(pool, ks, temperatures, replacement):
     """Mean curves [1 + len(temperatures), K] (pass@k first), their s.e., per-question values."""
-    from . import pools
 
     per_q, means, ses = [], [], []
     for rule, t in [("pass", 0.0)] + [("softmax" if t > 0 else "best_of_k", t)
                                       for t in temperatures]:
-        c = pools.selection_curve(pool, rule, ks, temperature=t, replacement=replacement)
+        c = selection_curve(pool, rule, ks, temperature=t, replacement=replacement)
         per_q.append(c.per_question)
         means.append(c.mean)
         ses.append(c.stderr)
@@ -361,9 +361,8 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
     >>> f.dof          # pass@k and best-of-k at 3 k, 2 parameters
     4
     """
-    from . import pools
 
-    if not isinstance(pool, pools.Pool):
+    if not isinstance(pool, Pool):
         raise ValueError(f"pool must be a solvable.pools.Pool, got {type(pool).__name__}")
     if not pool.is_binary:
         raise ValueError("correct must hold 0/1 flags to fit the answer model")
