@@ -10,7 +10,10 @@ import itertools
 import math
 from collections import Counter
 
-import numpy as np
+# The rules' definition of a tie (docs/theory.md §7): scores tie only when equal; weighted-vote
+# tallies (sums of e^{s/T}) tie when within this relative distance of the top tally, so that
+# tallies equal in exact arithmetic stay tied whatever the order of summation.
+TALLY_TIE_RTOL = 1e-12
 
 
 def _draws(n, k, replacement):
@@ -53,7 +56,10 @@ def rule_value(rule, scores, correct, answers, idx, temperature):
     if not tally:
         return 0.0
     best = max(tally.values())
-    winners = [l for l, v in tally.items() if v == best]
+    if rule == "weighted_vote" and 0 < temperature < math.inf:
+        winners = [l for l, v in tally.items() if v >= best * (1.0 - TALLY_TIE_RTOL)]
+    else:                                    # counts: integers, compared exactly
+        winners = [l for l, v in tally.items() if v == best]
     return sum(value[l] for l in winners) / len(winners)
 
 

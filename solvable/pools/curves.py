@@ -34,6 +34,10 @@ __all__ = [
 
 RULES = ("pass", "best_of_k", "softmax", "majority", "weighted_vote")
 _FLAG_RULES = ("pass", "majority", "weighted_vote")
+TIE_RTOL = 1e-12
+"""Weighted vote: label tallies within this relative distance of the top tally are tied (and
+share the win uniformly), so that tallies equal in exact arithmetic stay tied after rounding.
+Scores (best-of-k, and the weighted vote at T = 0) are data and tie only when equal."""
 _LAMBDA_STEP = 0.35       # trapezoid step in λ = ln u: relative error ≤ 2|Γ(1 + 2πi/h)| ≈ 1.2e−11
 _SOFTMAX_BLOCK = 32       # questions per compiled block of the softmax recursion
 _PHASE = 32               # samples per phase of the subset-mean recursion
@@ -775,9 +779,10 @@ def _multinomial_others(big, n_free, n, n_j, m, s_max, y):
 
 
 def _winner_value(tally, label_value):
-    """Expected value of the top tally's label, ties (to 1e−12 relative) shared uniformly."""
+    """Expected value of the top tally's label, ties (within `TIE_RTOL` relative) shared
+    uniformly."""
     best = np.max(tally, axis=-1, keepdims=True)
-    winners = (tally >= best * (1.0 - 1e-12)) & (tally > 0)
+    winners = (tally >= best * (1.0 - TIE_RTOL)) & (tally > 0)
     return (winners @ label_value) / np.maximum(np.sum(winners, axis=-1), 1)
 
 
