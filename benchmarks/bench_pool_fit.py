@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python3 benchmarks/bench_pool_fit.py [--judges internlm2 gpt4o ...]
 
-For each judge the model of `solvable.pool_fit` (width, spread, misalignment, judge noise) is
+For each judge the model of `solvable.pools.model` (width, spread, misalignment, judge noise) is
 fitted to the pass@k and best-of-k curves at k = 1, 2, 3 of the judge's pool with replacement
 (its 10 candidates are a fixed set, so the plug-in law is the target; see the module), then
 its best-of-k prediction at k = 4..10 is compared with the exact curve. Printed per judge:

@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "is_concrete",
+    "numbers",
     "check_finite",
     "check_positive",
     "check_nonnegative",
@@ -26,8 +27,28 @@ def is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
-def _values(x):
-    return np.asarray(x, dtype=float)
+def numbers(name: str, x) -> np.ndarray:
+    """``x`` as a float array, or a ValueError naming ``name`` when it is not numbers: a string,
+    None, a ragged nested list, or anything else NumPy cannot read as real numbers."""
+    bad = isinstance(x, (str, bytes)) or x is None
+    if not bad:
+        try:
+            raw = np.asarray(x)
+            bad = raw.dtype.kind in "USVM" or (raw.dtype.kind == "O" and any(
+                v is None or isinstance(v, (str, bytes)) for v in raw.ravel()))
+            if not bad:
+                if raw.dtype.kind == "c":
+                    raise TypeError("complex")
+                return np.asarray(raw, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            bad = True
+    shown = repr(x)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise ValueError(f"{name} must be a real number or an array of real numbers, got {shown}")
+
+
+def _values(name, x):
+    return numbers(name, x)
 
 
 def _show(v: np.ndarray, mask: np.ndarray) -> str:
@@ -38,10 +59,10 @@ def _show(v: np.ndarray, mask: np.ndarray) -> str:
 
 
 def check_finite(name: str, x, *, allow_inf: bool = False) -> None:
-    """Raise ValueError if `x` has NaN (or ±inf unless `allow_inf`)."""
-    if not is_concrete(x) or x is None:
+    """Raise ValueError if `x` is not numbers or has NaN (or ±inf unless `allow_inf`)."""
+    if not is_concrete(x):
         return
-    v = _values(x)
+    v = _values(name, x)
     mask = np.isnan(v) if allow_inf else ~np.isfinite(v)
     if np.any(mask):
         raise ValueError(f"{name} must be finite, got {_show(v, mask)}")
@@ -52,7 +73,7 @@ def check_positive(name: str, x, *, allow_inf: bool = False) -> None:
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(x)
+    v = _values(name, x)
     mask = ~(v > 0)
     if np.any(mask):
         raise ValueError(f"{name} must be > 0, got {_show(v, mask)}")
@@ -63,7 +84,7 @@ def check_nonnegative(name: str, x, *, allow_inf: bool = False) -> None:
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(x)
+    v = _values(name, x)
     mask = ~(v >= 0)
     if np.any(mask):
         raise ValueError(f"{name} must be >= 0, got {_show(v, mask)}")
@@ -74,7 +95,7 @@ def check_at_least(name: str, x, lower: float, *, allow_inf: bool = False) -> No
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(x)
+    v = _values(name, x)
     mask = ~(v >= lower)
     if np.any(mask):
         raise ValueError(f"{name} must be >= {lower:g}, got {_show(v, mask)}")
@@ -85,7 +106,7 @@ def check_integer_at_least(name: str, x, lower: int) -> None:
     if not is_concrete(x):
         return
     check_at_least(name, x, lower)
-    v = _values(x)
+    v = _values(name, x)
     mask = v != np.round(v)
     if np.any(mask):
         raise ValueError(f"{name} must be an integer, got {_show(v, mask)}")

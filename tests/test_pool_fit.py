@@ -1,4 +1,4 @@
-"""The answer-model fit of real pools (`solvable.pool_fit`): model curves against independent
+"""The answer-model fit of real pools (`solvable.pools.model`): model curves against independent
 routes, parameter recovery on pools drawn from the model, held-out prediction, bad input."""
 
 from __future__ import annotations

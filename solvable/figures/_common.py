@@ -95,7 +95,7 @@ def expansion_threshold(problem, reward):
 def simulated(problem, reward, ks, temperature, n_test, trials, seed):
     """δ/σ² and its standard error from `solvable.simulation.simulate` (finite model; the
     error bar is the spread of the per-trial means over √trials)."""
-    from ..simulate import simulate
+    from ..simulation import simulate
 
     sim = simulate(problem, reward, ks, temperature, n_test=n_test, trials=trials, seed=seed,
                    compute_theory=False)

@@ -8,7 +8,7 @@ from .. import asymptotics
 from ..answers import generalization_accuracy, weighted_vote_averaged
 from ..equivalents import offset_law
 from ..problem import KnobReward
-from ..simulate import simulate
+from ..simulation import simulate
 from . import style
 from ._common import by_size, fmt_count, paper_problem, problem_params
 
@@ -188,7 +188,7 @@ def answers(size: str = "quick", seed: int = 0, *, panels=None):
     vote at its best temperature (searched around the k → ∞ optimum t = c) beats both.
     Curves: exact DE (`solvable.generalization_accuracy`; the weighted vote by Monte Carlo
     with exact control variates), simulation of the finite model, k → ∞ limits
-    (`solvable.asymptotics`). Second panel: the answer model of `solvable.pool_fit` fitted to
+    (`solvable.asymptotics`). Second panel: the answer model of `solvable.pools.model` fitted to
     RewardMATH judges' pools on k ≤ 3, against their exact best-of-k curves to k = 10.
 
     Parameters

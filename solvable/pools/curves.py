@@ -263,12 +263,22 @@ class Pool:
 
         def per_question(col, conv):
             vals = cols[col]
-            return [np.array([conv(vals[r]) for r in rs], dtype=object) for rs in idx]
+            return [np.array([conv(vals[r], col, r) for r in rs], dtype=object) for rs in idx]
 
-        to_float = lambda v: np.nan if v is None or v == "" else float(v)  # noqa: E731
+        def to_float(v, col, row):
+            if v is None or (isinstance(v, str) and v.strip() == ""):
+                return np.nan
+            try:
+                if isinstance(v, (list, dict)):
+                    raise TypeError
+                return float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"table: column {col!r}, row {row + 1} (of the data): expected a "
+                                 f"number, got {v!r}") from None
+
         answers = None
         if answer in cols:
-            answers = per_question(answer, lambda v: _table_label(v))
+            answers = per_question(answer, lambda v, col, row: _table_label(v))
         return cls(per_question(score, to_float), per_question(correct, to_float), answers,
                    questions=list(order))
 
@@ -301,7 +311,19 @@ def _read_table(table) -> dict:
     if path.suffix in (".jsonl", ".ndjson"):
         import json
 
-        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        records = []
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"table: {str(path)!r} line {number} column {err.colno}: "
+                                 f"not valid JSON ({err.msg})") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"table: {str(path)!r} line {number}: expected a JSON object "
+                                 f"(one sample per line), got {type(record).__name__}")
+            records.append(record)
         keys = list(dict.fromkeys(k for rec in records for k in rec))
         return {k: [rec.get(k) for rec in records] for k in keys}
     import csv

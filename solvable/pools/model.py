@@ -66,7 +66,7 @@ class ModelParams:
 
     Examples
     --------
-    >>> from solvable.pool_fit import ModelParams
+    >>> from solvable.pools import ModelParams
     >>> ModelParams(width=1.0, spread=0.5).misalignment
     0.0
     """
@@ -119,7 +119,7 @@ def model_curve(params: ModelParams, rule: str, ks, temperature: float = 0.0, *,
 
     Examples
     --------
-    >>> from solvable.pool_fit import ModelParams, model_curve
+    >>> from solvable.pools import ModelParams, model_curve
     >>> p = ModelParams(width=1.0, spread=0.5, misalignment=0.0)
     >>> model_curve(p, "pass", [1]).round(4).tolist()   # P(|N(0, 1 + 0.5²)| < 1)
     [0.6289]
@@ -172,7 +172,7 @@ def simulate_pool(params: ModelParams, n_questions: int, n_samples: int, *, seed
 
     Examples
     --------
-    >>> from solvable.pool_fit import ModelParams, simulate_pool
+    >>> from solvable.pools import ModelParams, simulate_pool
     >>> simulate_pool(ModelParams(1.0, 0.5, 0.0), 3, 4).scores.shape
     (3, 4)
     """
@@ -210,7 +210,7 @@ class PoolFit:
     Examples
     --------
     >>> from solvable import pools
-    >>> from solvable.pool_fit import ModelParams, simulate_pool
+    >>> from solvable.pools import ModelParams, simulate_pool
     >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6, 0.5), 200, 8, seed=2), [1, 2],
     ...              free=("width", "spread"))
     >>> f.observed.shape          # pass@k and best-of-k at two k
@@ -248,7 +248,7 @@ class PoolFit:
         Examples
         --------
         >>> from solvable import pools
-        >>> from solvable.pool_fit import ModelParams, simulate_pool
+        >>> from solvable.pools import ModelParams, simulate_pool
         >>> pool = simulate_pool(ModelParams(1.0, 0.6), 300, 16, seed=1)   # judge = teacher
         >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread"))
         >>> bool(abs(f.predict("best_of_k", [8])[0] - pools.selection_curve(
@@ -279,7 +279,7 @@ class PoolFit:
         Examples
         --------
         >>> from solvable import pools
-        >>> from solvable.pool_fit import ModelParams, simulate_pool
+        >>> from solvable.pools import ModelParams, simulate_pool
         >>> f = pools.fit(simulate_pool(ModelParams(1.0, 0.6), 200, 8, seed=2), [1, 2],
         ...              free=("width", "spread"))
         >>> f.plot().get_xlabel()
@@ -355,7 +355,7 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
     Examples
     --------
     >>> from solvable import pools
-    >>> from solvable.pool_fit import ModelParams, simulate_pool
+    >>> from solvable.pools import ModelParams, simulate_pool
     >>> pool = simulate_pool(ModelParams(1.0, 0.6), 300, 16, seed=1)
     >>> f = pools.fit(pool, [1, 2, 3], free=("width", "spread"))
     >>> f.dof          # pass@k and best-of-k at 3 k, 2 parameters

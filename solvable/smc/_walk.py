@@ -5,6 +5,8 @@ public inside the package.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 
@@ -30,6 +32,7 @@ def prepare(model, values, n_particles=None):
     return stacked(model, as_values(model, values))
 
 
+@partial(jax.jit, static_argnums=(3,))
 def walk_from_base(key, lp, ch, n):
     """Terminal nodes of ``n`` independent walks from the root down the base model."""
     def body(nodes, xs):

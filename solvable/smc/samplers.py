@@ -606,7 +606,6 @@ def pool_mh_sample(key, model: Process, values=None, pool_size: int = 4, n_steps
 
 
 # ---------------------------------------------------------------- best-of-N and rejection
-@partial(jax.jit, static_argnums=(3,))
 def _terminal_arrays(model, n):
     v.check_integer_at_least("n", n, 1)
     return stacked(model)[:2]
