@@ -30,7 +30,7 @@ def law_of(problem, reward) -> OffsetLaw:
                              "Reward, not an OffsetLaw and a Reward")
         return problem
     if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
+        raise ValueError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
     if reward is None:
         raise ValueError("reward is required with a Problem")
     return offset_law(problem, reward)

@@ -13,10 +13,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _config  # noqa: F401  (float64)
+from ._validate import check_integer_at_least
 from .equivalents import OffsetLaw
 
 
-@lru_cache(maxsize=None)
 def hermite_rule(n: int):
     """Gauss–Hermite rule for E[f(ξ)], ξ ~ N(0, 1): nodes √2·x_i, weights w_i/√π.
 
@@ -40,6 +40,12 @@ def hermite_rule(n: int):
     >>> round(float(np.sum(w * x**2)), 12), round(float(np.sum(w * x**4)), 12)  # E ξ², E ξ⁴
     (1.0, 3.0)
     """
+    check_integer_at_least("n", n, 1)
+    return _hermite_rule(n)
+
+
+@lru_cache(maxsize=None)
+def _hermite_rule(n: int):
     x, w = np.polynomial.hermite.hermgauss(n)
     return np.sqrt(2.0) * x, w / np.sqrt(np.pi)
 

@@ -18,7 +18,7 @@ import numpy as np
 from jax.scipy.linalg import cho_solve, solve_triangular
 
 from . import _config  # noqa: F401
-from ._validate import check_integer_at_least
+from ._validate import check_choice, check_instance, check_integer_at_least, check_key
 from .equivalents import predictive_moments
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 
@@ -140,6 +140,12 @@ def draw_student(key, problem: Problem, reward: Reward, *, predictive: str = "po
     ...              predictive="deterministic").chol is None
     True
     """
+    check_key("key", key)
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    check_instance("reward", reward, (KnobReward, WeightsReward, AlignedReward),
+                   "a KnobReward, WeightsReward or AlignedReward")
+    check_choice("predictive", predictive, ("posterior", "deterministic"))
+    check_choice("teacher_draw", teacher_draw, ("sphere", "gaussian"))
     n_train = int(round(float(problem.n))) if predictive == "posterior" else 0
     return _draw_student(key, problem, reward, n_train=n_train, predictive=predictive,
                          teacher_draw=teacher_draw)

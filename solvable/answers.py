@@ -62,10 +62,12 @@ import numpy as np
 from scipy import special, stats
 
 from . import _config  # noqa: F401  (float64)
-from ._validate import (check_at_least, check_integer_at_least, check_nonnegative, check_positive,
+from ._validate import (check_at_least, check_choice, check_choices, check_instance,
+                        check_integer_at_least, check_nonnegative, check_positive, check_real,
                         is_concrete)
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule, law_of
+from .equivalents import OffsetLaw
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
                         log_survival_at_split, merge_sorted,
@@ -303,6 +305,8 @@ def accuracy_normalized(k, t, b, a, eta):
     >>> round(float(ndtr(0.5 - 0.3) - ndtr(-0.5 - 0.3)), 6)          # q_0 = Φ(η − b) − Φ(−η − b)
     0.367404
     """
+    for name, value in (("k", k), ("t", t), ("b", b), ("a", a), ("eta", eta)):
+        check_real(name, value)
     k, t, b, a, eta = jnp.broadcast_arrays(*(jnp.asarray(v, jnp.float64) for v in (k, t, b, a, eta)))
     shape = k.shape
     flat = [x.reshape(-1) for x in (k, t, b, a, eta)]
@@ -367,6 +371,8 @@ def bin_probabilities(b, eta):
     >>> round(q0, 6), round(float(others.sum() + q0), 12)
     (0.382925, 1.0)
     """
+    check_real("b", b)
+    check_real("eta", eta)
     b, eta = float(b), float(eta)
     j_lo = math.floor((b - _BIN_REACH) / (2.0 * eta)) - 1
     j_hi = math.ceil((b + _BIN_REACH) / (2.0 * eta)) + 1
@@ -493,6 +499,9 @@ def majority_accuracy(k, q0, others):
     >>> round(majority_accuracy(3, 0.5, [0.25, 0.25]), 6)
     0.5625
     """
+    check_integer_at_least("k", k, 1)
+    check_real("q0", q0)
+    check_real("others", others)
     k = int(k)
     others = np.asarray(others, float)
     q0 = float(q0)
@@ -565,6 +574,11 @@ def vote_draws(rng, k, t, b, a, eta, n):
     >>> vote.shape, bool(np.all(vote == soft) and np.all(vote == major) and np.all(vote == best))
     ((6,), True)
     """
+    check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
+    check_integer_at_least("k", k, 1)
+    for name, value in (("t", t), ("b", b), ("a", a), ("eta", eta)):
+        check_real(name, value)
+    check_integer_at_least("n", n, 1)
     b, a, t = (np.broadcast_to(np.asarray(v, float), (n,))[:, None] for v in (b, a, t))
     z = rng.standard_normal((n, k))
     u, zeta = b + z, a + z
@@ -626,6 +640,9 @@ def controlled_mean(values, controls, exact):
     >>> round(est, 12), round(err, 12)
     (0.5, 0.0)
     """
+    check_real("values", values)
+    check_real("controls", controls)
+    check_real("exact", exact)
     values = np.asarray(values, float)
     c = np.stack([np.asarray(x, float) - e for x, e in zip(controls, exact)], axis=1)
     c = c[:, c.std(axis=0) > 0]
@@ -677,6 +694,11 @@ def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
     >>> round(float(q0), 6), round(weighted_vote_accuracy(1, 1.0, 0.3, 0.3, 0.5).value, 6)
     (0.367404, 0.367404)
     """
+    check_integer_at_least("k", k, 1)
+    for name, value in (("t", t), ("b", b), ("a", a), ("eta", eta)):
+        check_real(name, value)
+    check_integer_at_least("samples", samples, 1)
+    check_integer_at_least("seed", seed, 0)
     k, t, b, a, eta = int(k), float(t), float(b), float(a), float(eta)
     q0, others = bin_probabilities(b, eta)
     if k == 1:
@@ -760,6 +782,8 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
     0.525534
     """
     k, t, b, a, eta = accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule)
+    check_integer_at_least("samples", samples, 1)
+    check_integer_at_least("seed", seed, 0)
     if rule == "softmax":
         return accuracy_normalized(k, t, b, a, eta)
     return _vote_grid(k, t, b, a, eta, rule, samples, seed)
@@ -831,6 +855,11 @@ def offset_rule(law, temperature, tolerance, rule, nodes=8):
     >>> bool(np.allclose(dr, 1.5 * dt))
     True
     """
+    check_instance("law", law, OffsetLaw, "an OffsetLaw")
+    check_real("temperature", temperature)
+    check_real("tolerance", tolerance)
+    check_choice("rule", rule, RULES)
+    check_integer_at_least("nodes", nodes, 1)
     if not law.rank_one:
         dt, dr, w = offset_nodes(law, nodes, 24)
         return np.asarray(dt), np.asarray(dr), np.asarray(w)
@@ -910,6 +939,9 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
         check_integer_at_least("k", k, 1)
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_positive("tolerance", tolerance)
+    check_integer_at_least("nodes", nodes, 1)
+    check_integer_at_least("samples", samples, 1)
+    check_integer_at_least("seed", seed, 0)
     if np.ndim(k) or np.ndim(temperature) or np.ndim(tolerance):
         raise ValueError("k, temperature and tolerance must be scalars")
     law = law_of(problem, reward)
@@ -979,6 +1011,11 @@ def weighted_vote_averaged(problem, reward, k, temperature, *, tolerance, sample
     check_integer_at_least("k", k, 1)
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_positive("tolerance", tolerance)
+    check_integer_at_least("samples", samples, 1)
+    check_integer_at_least("seed", seed, 0)
+    check_choices("controls", controls, ("softmax", "majority", "best_of_k"))
+    if exact is not None:
+        check_instance("exact", exact, dict, "a dict of the controls' exact values")
     law = law_of(problem, reward)
     k, temperature, h = int(k), float(temperature), float(tolerance)
     known = dict(exact or {})

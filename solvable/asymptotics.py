@@ -43,13 +43,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _config  # noqa: F401
-from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
-                        is_concrete)
+from ._validate import (check_at_least, check_choice, check_finite, check_instance,
+                        check_nonnegative, check_positive, is_concrete)
 from ._laws import RULES as ACCURACY_RULES
 from ._laws import large_k_coefficient, law_of, tilted_limit
+from ._parallel import map_blocks
 from .average import average_over_offsets
 from .equivalents import OffsetLaw, offset_law, offset_variance_teacher, predictive_moments
-from .problem import KnobReward, Problem
+from .problem import AlignedReward, KnobReward, Problem, WeightsReward
 
 __all__ = [
     "large_k_limit",
@@ -343,6 +344,7 @@ def high_temperature_expansion(k, temperature, *, mean=0.0, std=1.0, teacher=0.0
     0.978463
     """
     check_at_least("k", k, 1.0)
+    check_choice("order", order, (1, 2, 3))
     co = expansion_coefficients(k, mean=mean, std=std, teacher=teacher, reward=reward)
     s2, t, _, _ = _pointwise(temperature, mean, std, teacher, reward)
     (k,) = _f64(k)
@@ -389,6 +391,7 @@ def high_temperature_expansion_averaged(problem, reward=None, k=1.0, temperature
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
+    check_choice("order", order, (1, 2, 3))
     law = law_of(problem, reward)
     k, temperature = _f64(k, temperature)
     s2, vt, vr, c = law.predictive_var, law.var_teacher, law.var_reward, law.cov
@@ -591,6 +594,9 @@ def _error_of_n(problem: Problem, reward, k, temperature, n):
     return average_over_offsets(law, k, temperature)
 
 
+_SLOPE_BLOCK = 8   # points per compiled call of `_slopes_at` (concrete inputs)
+
+
 @jax.jit
 def _slopes_at(problem, reward, k, temperature, n_value):
     def in_k(kk):
@@ -642,8 +648,13 @@ def scaling_slopes(problem: Problem, reward, k, temperature, *, n=None):
     >>> round(float(s.k), 2), round(float(s.n), 2)  # best-of-64: near the −2 of the 1/k² law
     (-1.96, -0.09)
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    check_instance("reward", reward, (KnobReward, WeightsReward, AlignedReward),
+                   "a KnobReward, WeightsReward or AlignedReward")
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
+    if n is not None:
+        check_positive("n", n)
     k, temperature = _f64(k, temperature)
     k, temperature = jnp.broadcast_arrays(k, temperature)
 
@@ -651,7 +662,13 @@ def scaling_slopes(problem: Problem, reward, k, temperature, *, n=None):
         return _slopes_at(problem, reward, k, temperature, n_value)
 
     if n is None:
-        return at(problem.n)
+        if not (is_concrete(k) and is_concrete(temperature) and is_concrete(problem.n)):
+            return at(problem.n)
+        # concrete points: blocks of a fixed size, so every call shares one compiled program
+        flat = map_blocks(lambda kb, tb: _slopes_at(problem, reward, kb, tb, problem.n),
+                          [np.ravel(np.asarray(k)), np.ravel(np.asarray(temperature))],
+                          _SLOPE_BLOCK)
+        return Slopes(*(jnp.reshape(x, k.shape) for x in flat))
     check_positive("n", n)
     (n,) = _f64(n)
     flat = jax.vmap(at)(n.reshape(-1))  # one compiled pass over all n
@@ -695,6 +712,8 @@ def best_of_k_slopes(problem: Problem) -> BestOfKSlopes:
     >>> float(s.k), round(float(s.n_paper), 4), round(float(s.n_asymptote), 4)
     (-2.0, -0.0871, -0.0881)
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+
     def vt_of_log_n(log_n):
         return offset_variance_teacher(problem.replace(n=jnp.exp(log_n)))
 

@@ -24,9 +24,10 @@ import numpy as np
 
 from . import _config  # noqa: F401
 from ._quadrature import hermite_rule, offset_nodes
-from ._validate import check_at_least, check_nonnegative
+from ._validate import (check_at_least, check_instance, check_integer_at_least, check_nonnegative,
+                        check_real)
 from .equivalents import OffsetLaw, offset_law
-from .problem import Problem, Reward
+from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 from .selection import selection_error_normalized
 
 __all__ = ["generalization_error", "average_over_offsets", "hermite_rule"]
@@ -73,6 +74,11 @@ def average_over_offsets(law: OffsetLaw, k, temperature, *, nodes_1d: int = DEFA
     >>> np.round(np.asarray(average_over_offsets(law, [1.0, 4.0, 16.0], 2.0)), 4)
     array([1.5   , 0.6127, 0.5146])
     """
+    check_instance("law", law, OffsetLaw, "an OffsetLaw")
+    check_real("k", k)
+    check_real("temperature", temperature)
+    check_integer_at_least("nodes_1d", nodes_1d, 1)
+    check_integer_at_least("nodes_2d", nodes_2d, 1)
     args = (law, k, temperature)
     if any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args)):
         s2, k, t, b, a, weights = _pointwise_args(law, k, temperature, nodes_1d, nodes_2d)
@@ -144,7 +150,12 @@ def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
     >>> np.round(np.asarray(delta) / sigma2, 4)  # δ/σ² at T/(2σ²) = 10
     array([1.0411, 0.917 , 0.9107])
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    check_instance("reward", reward, (KnobReward, WeightsReward, AlignedReward),
+                   "a KnobReward, WeightsReward or AlignedReward")
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
+    check_integer_at_least("nodes_1d", nodes_1d, 1)
+    check_integer_at_least("nodes_2d", nodes_2d, 1)
     return average_over_offsets(_offset_law_jit(problem, reward), k, temperature,
                                 nodes_1d=nodes_1d, nodes_2d=nodes_2d)

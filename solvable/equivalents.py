@@ -30,6 +30,7 @@ import jax.numpy as jnp
 
 from . import _config  # noqa: F401
 from ._tree import pytree_dataclass
+from ._validate import check_bool, check_instance, check_integer_at_least, check_real
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 
 __all__ = [
@@ -74,6 +75,9 @@ def renormalized_ridge_isotropic(alpha, ridge_hat, input_var=1.0):
     >>> round(float(renormalized_ridge_isotropic(2.0, 1e-12)), 6)  # → S²(α − 1)
     1.0
     """
+    check_real("alpha", alpha)
+    check_real("ridge_hat", ridge_hat)
+    check_real("input_var", input_var)
     alpha, ridge_hat, s2 = (jnp.asarray(v, jnp.float64) for v in (alpha, ridge_hat, input_var))
     x = s2 * (alpha - 1.0) + ridge_hat
     root = jnp.sqrt(x * x + 4.0 * ridge_hat * s2)
@@ -124,6 +128,10 @@ def renormalized_ridge_spectrum(alpha, ridge_hat, spectrum, *, iterations: int =
     >>> round(float(renormalized_ridge_spectrum(0.5, 0.1, jnp.array([0.5, 1.0, 2.0]))), 6)
     0.172288
     """
+    check_real("alpha", alpha)
+    check_real("ridge_hat", ridge_hat)
+    check_real("spectrum", spectrum)
+    check_integer_at_least("iterations", iterations, 0)
     alpha = jnp.asarray(alpha, jnp.float64)
     ridge_hat = jnp.asarray(ridge_hat, jnp.float64)
     spectrum = jnp.asarray(spectrum, jnp.float64)
@@ -178,6 +186,7 @@ def renormalized_ridge(problem: Problem):
     >>> round(float(solvable.renormalized_ridge(p)), 6)
     0.212695
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
     if problem.isotropic:
         return renormalized_ridge_isotropic(problem.alpha, problem.ridge_hat, problem.spectrum)
     return renormalized_ridge_spectrum(problem.alpha, problem.ridge_hat, problem.spectrum)
@@ -233,6 +242,7 @@ def predictive_moments(problem: Problem) -> PredictiveMoments:
     >>> round(float(m.variance), 6), round(float(m.ridge), 6)
     (0.425391, 0.212695)
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
     r = renormalized_ridge(problem)
     lam = problem.spectrum
     shrink = r / (lam + r)  # B_R per direction
@@ -283,6 +293,11 @@ class OffsetLaw:
     predictive_var: jax.Array
     rank_one: bool = dataclasses.field(default=False, metadata=dict(static=True))
 
+    def __post_init__(self):
+        for name in ("var_teacher", "var_reward", "cov", "predictive_var"):
+            check_real(name, getattr(self, name))
+        check_bool("rank_one", self.rank_one)
+
 
 def _dir_mean(x, d):
     """Mean over the d directions of a per-direction quantity (a scalar is the same in each)."""
@@ -314,6 +329,9 @@ def offset_variance_teacher(problem: Problem, ridge=None):
     >>> round(float(offset_variance_teacher(p)), 6)
     0.030762
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    if ridge is not None:
+        check_real("ridge", ridge)
     r = renormalized_ridge(problem) if ridge is None else ridge
     lam = problem.spectrum
     b = r / (lam + r)
@@ -352,6 +370,9 @@ def offset_law(problem: Problem, reward: Reward) -> OffsetLaw:
     >>> law.rank_one
     True
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    check_instance("reward", reward, (KnobReward, WeightsReward, AlignedReward),
+                   "a KnobReward, WeightsReward or AlignedReward")
     moments = predictive_moments(problem)
     r, lam, d = moments.ridge, problem.spectrum, problem.d
     b = r / (lam + r)

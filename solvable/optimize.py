@@ -36,7 +36,8 @@ import numpy as np
 
 from . import _config  # noqa: F401
 from ._parallel import map_blocks, on_cpu, pad_to
-from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
+from ._validate import (check_at_least, check_callable, check_finite, check_integer_at_least,
+                        check_nonnegative, check_pair, check_positive, check_real)
 from ._laws import accuracy_inputs, large_k_coefficient, law_of, tilted_limit
 from .asymptotics import large_k_limit_averaged
 from .average import average_over_offsets
@@ -60,8 +61,6 @@ __all__ = [
 ]
 
 INTERIOR, LOWER, UPPER = 0, -1, 1
-_exact = jax.jit(selection_error_normalized)
-_average = jax.jit(average_over_offsets)
 _MODE_K, _MODE_T, _MODE_C = 0, 1, 2
 _GOLD = (math.sqrt(5.0) - 1.0) / 2.0
 DEFAULT_K_MAX = 1e6
@@ -183,6 +182,11 @@ def minimize_scalar(fun, lo, hi, *, grid=16, golden=14):
     >>> round(float(x), 6), round(float(f), 6)
     (0.3, 1.0)
     """
+    check_callable("fun", fun)
+    check_real("lo", lo)
+    check_real("hi", hi)
+    check_integer_at_least("grid", grid, 2)
+    check_integer_at_least("golden", golden, 0)
     lo = jnp.asarray(lo, jnp.float64)
     hi = jnp.asarray(hi, jnp.float64)
     xs = lo + (hi - lo) * jnp.linspace(0.0, 1.0, grid)
@@ -406,11 +410,12 @@ def optimal_temperature(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
     (inf, 1.09, 1)
     """
     check_at_least("k", k, 1.0)
+    check_pair("t_range", t_range)
     s2, b, a = _pointwise_inputs(mean, std, teacher, reward)
     k = jnp.asarray(k, jnp.float64)
     lo, hi = math.log(t_range[0]), math.log(t_range[1])
     x, f = _solve_pointwise(_MODE_T, k, 1.0, b, a, lo, hi, **_SEARCH)
-    return _temperature_result(x, f, _exact(k, jnp.zeros_like(k), b, a), 1.0 + b * b,
+    return _temperature_result(x, f, selection_error_normalized(k, jnp.zeros_like(k), b, a), 1.0 + b * b,
                                s2, s2, lo, hi)
 
 
@@ -493,6 +498,8 @@ def optimal_knob(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, c_range=None
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
+    if c_range is not None:
+        check_pair("c_range", c_range)
     s2, b, _ = _pointwise_inputs(mean, std, teacher, teacher)
     if np.any(np.asarray(b) == 0):
         raise ValueError("mean must differ from teacher: at b = 0 the knob has no effect")
@@ -630,12 +637,13 @@ def optimal_temperature_averaged(problem, reward=None, k=1.0, *, t_range=DEFAULT
     (0.0, -1)
     """
     check_at_least("k", k, 1.0)
+    check_pair("t_range", t_range)
     law = law_of(problem, reward)
     k = jnp.asarray(k, jnp.float64)
     lo, hi = math.log(t_range[0]), math.log(t_range[1])
     x, f = _solve_averaged(law, _MODE_T, k, 0.0, lo, hi, **_SEARCH_AVG)
     s2 = law.predictive_var
-    at_zero = _average(law, k, jnp.zeros_like(k)) / s2
+    at_zero = average_over_offsets(law, k, jnp.zeros_like(k)) / s2
     at_inf = 1.0 + law.var_teacher / s2
     return _temperature_result(x, f, at_zero, at_inf, s2, s2, lo, hi)
 
@@ -676,9 +684,11 @@ def optimal_knob_averaged(problem, k, temperature, *, c_range=None):
     """
     check_at_least("k", k, 1.0)
     check_nonnegative("temperature", temperature, allow_inf=True)
+    if c_range is not None:
+        check_pair("c_range", c_range)
     law = problem if isinstance(problem, OffsetLaw) else law_of(problem, KnobReward(0.0))
     if not isinstance(problem, (OffsetLaw, Problem)):
-        raise TypeError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
+        raise ValueError(f"problem must be a Problem or an OffsetLaw, got {type(problem).__name__}")
     law = OffsetLaw(law.var_teacher, law.var_teacher, law.var_teacher, law.predictive_var,
                     rank_one=True)
     k = jnp.asarray(k, jnp.float64)

@@ -35,7 +35,7 @@ import jax.numpy as jnp
 
 from . import _config  # noqa: F401  (float64)
 from ._schedule import evaluate
-from ._validate import check_at_least, check_finite, check_nonnegative, check_positive
+from ._validate import check_at_least, check_finite, check_nonnegative, check_positive, check_real
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized"]
 
@@ -95,6 +95,10 @@ def selection_error_normalized(k, t, b, a, *, where=None):
     >>> np.round(np.asarray(selection_error_normalized([1.0, 8.0, 64.0], 0.5, 0.0, 0.0)), 4)
     array([1.    , 0.3589, 0.3362])
     """
+    for name, value in (("k", k), ("t", t), ("b", b), ("a", a)):
+        check_real(name, value)
+    if where is not None:
+        check_real("where", where)
     k, t, b, a = (jnp.asarray(v, dtype=jnp.float64) for v in (k, t, b, a))
     return _delta_vec(k, t, b, a, where)
 

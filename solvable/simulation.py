@@ -65,7 +65,10 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _config  # noqa: F401
-from ._validate import check_integer_at_least, check_nonnegative
+from ._laws import RULES as ACCURACY_RULES
+from ._validate import (check_bool, check_choice, check_dtype, check_instance,
+                        check_integer_at_least, check_key, check_nonnegative, check_real,
+                        check_shape)
 from .equivalents import OffsetLaw, offset_law, predictive_moments
 from ._students import Student, draw_student, normalize_ks, test_offsets
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
@@ -144,6 +147,8 @@ def softmax_init(shape, dtype=jnp.float64) -> SoftmaxState:
     >>> softmax_init((2, 4)).sum_we.shape
     (2, 4)
     """
+    check_shape("shape", shape)
+    check_dtype("dtype", dtype)
     zeros = jnp.zeros(shape, dtype)
     return SoftmaxState(jnp.full(shape, -jnp.inf, dtype), zeros, zeros)
 
@@ -187,6 +192,9 @@ def softmax_step(state: SoftmaxState, u, v, beta):
     >>> round(float(err), 12), round(float(state.sum_w), 12)
     (2.0, 1.5)
     """
+    check_instance("state", state, SoftmaxState, "a SoftmaxState (softmax_init)")
+    for name, value in (("u", u), ("v", v), ("beta", beta)):
+        check_real(name, value)
     log_w = -beta * v * v
     err = u * u
     new_max = jnp.maximum(state.log_max, log_w)
@@ -242,6 +250,8 @@ def best_of_init(shape, dtype=jnp.float64) -> BestOfState:
     >>> best_of_init((5,)).best.shape
     (5,)
     """
+    check_shape("shape", shape)
+    check_dtype("dtype", dtype)
     return BestOfState(jnp.full(shape, jnp.inf, dtype), jnp.zeros(shape, dtype))
 
 
@@ -278,6 +288,11 @@ def best_of_step(state: BestOfState, u, v, beta=None):
     >>> float(err), float(state.best)
     (9.0, 0.25)
     """
+    check_instance("state", state, BestOfState, "a BestOfState (best_of_init)")
+    check_real("u", u)
+    check_real("v", v)
+    if beta is not None:
+        check_real("beta", beta)
     del beta
     r = v * v
     better = r < state.best
@@ -355,6 +370,11 @@ def nested_selection(key, b, a, t, k_max: int, *, dtype=jnp.float64):
     >>> best.shape, bool(np.all(np.diff(best, axis=0) <= 0)), bool(np.allclose(best[0], uniform[0]))
     ((4, 100), True, True)
     """
+    check_key("key", key)
+    for name, value in (("b", b), ("a", a), ("t", t)):
+        check_real(name, value)
+    check_integer_at_least("k_max", k_max, 1)
+    check_dtype("dtype", dtype)
     b = jnp.asarray(b, jnp.float64)
     beta = 0.0 if t == 0 or math.isinf(t) else 1.0 / (2.0 * t)
     beta = jnp.broadcast_to(jnp.asarray(beta, jnp.float64), b.shape)
@@ -786,6 +806,17 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     >>> res.mean.shape, bool(np.all(np.abs(res.z) < 5))
     ((4,), True)
     """
+    check_instance("problem", problem, Problem, "a solvable.Problem")
+    check_instance("reward", reward, (KnobReward, WeightsReward, AlignedReward),
+                   "a KnobReward, WeightsReward or AlignedReward")
+    check_real("ks", ks)
+    if not isinstance(seed, (jax.Array, np.ndarray)):     # else a PRNG key (_root_key)
+        check_real("seed", seed)
+    check_bool("progress", progress)
+    check_bool("compute_theory", compute_theory)
+    if tolerance is not None:
+        check_real("tolerance", tolerance)
+    check_choice("rule", rule, ACCURACY_RULES)
     if metric == "accuracy":
         from ._simulate_answers import simulate_accuracy
         return simulate_accuracy(problem, reward, ks, temperature, tolerance=tolerance,

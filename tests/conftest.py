@@ -10,6 +10,10 @@ profile derandomizes every property test (a fixed sequence of examples, no examp
 so no test can fail CI by the luck of a draw; locally the ``dev`` profile draws afresh each run
 and stores what it finds. Every example a run has found is kept in its test as an explicit
 ``@example``. ``HYPOTHESIS_PROFILE`` picks a profile by name.
+
+Order: the long tests (marked ``slow``, the notebooks, figures and documentation builds) are
+collected first, so that with ``-n 2`` the two workers start on them and the short ones fill
+the gaps at the end, instead of one worker finishing a long test alone.
 """
 
 from __future__ import annotations
@@ -29,6 +33,17 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
                       or ("ci" if os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
                           else "dev"))
+
+
+_LONG_FILES = ("test_notebooks.py", "test_figures.py", "test_docs.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long tests first (stable order otherwise); see the module docstring."""
+    def long(item):
+        return item.get_closest_marker("slow") is not None or item.path.name in _LONG_FILES
+
+    items[:] = [i for i in items if long(i)] + [i for i in items if not long(i)]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import itertools
 import math
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,7 @@ from scipy.special import gammaln
 
 from .. import _config  # noqa: F401  (float64)
 from .._parallel import map_blocks
+from .._validate import check_bool, check_instance, check_integer_at_least, check_real
 
 __all__ = [
     "Pool",
@@ -250,10 +252,18 @@ class Pool:
         >>> pools.Pool.from_table(table).n.tolist()
         [2, 1]
         """
+        if not (isinstance(table, (str, os.PathLike, dict)) or hasattr(table, "columns")):
+            raise ValueError(f"table must be a file path, a DataFrame or a dict of columns, "
+                             f"got {table!r}")
+        for param, name in (("question", question), ("score", score), ("correct", correct),
+                            ("answer", answer)):
+            if name is not None or param != "answer":     # answer=None: no label column
+                check_instance(param, name, str, "a column name (str)")
         cols = _read_table(table)
-        for name in (question, score, correct):
+        for param, name in (("question", question), ("score", score), ("correct", correct)):
             if name not in cols:
-                raise ValueError(f"table has no column {name!r} (columns: {sorted(cols)})")
+                raise ValueError(f"table has no column {name!r} for {param} "
+                                 f"(columns: {sorted(cols)})")
         qs = list(cols[question])
         order: dict = {}
         rows: dict = {}
@@ -952,6 +962,8 @@ def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
     if not isinstance(replacement, (bool, np.bool_)):
         raise ValueError(f"replacement must be True or False, got {replacement!r}")
     t = _check_temperature(temperature)
+    check_real("ks", ks)
+    check_integer_at_least("seed", seed, 0)
     k = _check_ks(ks, pool, bool(replacement))
     for name, value in (("max_exact", max_exact), ("n_subsets", n_subsets)):
         if not isinstance(value, (int, np.integer)) or value < (1 if name == "max_exact" else 2):
@@ -1031,6 +1043,12 @@ def best_k(pool: Pool, rule: str, ks, *, temperatures=(0.0,), replacement: bool 
     >>> best.k, round(best.mean, 3)
     (4, 0.5)
     """
+    check_instance("pool", pool, Pool, "a solvable.pools.Pool")
+    _check_rule(rule)
+    check_real("ks", ks)
+    check_real("temperatures", temperatures)
+    check_bool("replacement", replacement)
+    check_integer_at_least("seed", seed, 0)
     temps = [float(t) for t in np.atleast_1d(temperatures)]
     if len(temps) == 0:
         raise ValueError("temperatures must not be empty")

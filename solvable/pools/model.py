@@ -38,7 +38,9 @@ import numpy as np
 from scipy import optimize
 
 from .. import _config  # noqa: F401  (float64)
-from .curves import Pool, selection_curve
+from .._validate import (check_bool, check_choice, check_instance, check_integer_at_least,
+                         check_real)
+from .curves import RULES, Pool, selection_curve
 
 __all__ = ["ModelParams", "PoolFit", "fit", "simulate_pool", "model_curve"]
 
@@ -78,6 +80,8 @@ class ModelParams:
     beta: float = 1.0
 
     def __post_init__(self):
+        for name in ("width", "spread", "misalignment", "judge_noise", "beta"):
+            check_real(name, getattr(self, name))
         for name in ("width", "spread", "beta"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
@@ -126,6 +130,12 @@ def model_curve(params: ModelParams, rule: str, ks, temperature: float = 0.0, *,
     """
     from ..answers import selection_accuracy
 
+    check_instance("params", params, ModelParams, "a ModelParams")
+    check_choice("rule", rule, RULES)
+    check_real("ks", ks)
+    check_real("temperature", temperature)
+    check_integer_at_least("samples", samples, 1)
+    check_integer_at_least("seed", seed, 0)
     ks = np.asarray(ks, dtype=float)
     xi, wt = _offset_rule()
     delta = params.spread * xi
@@ -177,6 +187,10 @@ def simulate_pool(params: ModelParams, n_questions: int, n_samples: int, *, seed
     (3, 4)
     """
 
+    check_instance("params", params, ModelParams, "a ModelParams")
+    check_integer_at_least("n_questions", n_questions, 1)
+    check_integer_at_least("n_samples", n_samples, 1)
+    check_integer_at_least("seed", seed, 0)
     rng = np.random.default_rng(seed)
     delta = params.spread * rng.normal(size=(n_questions, 1))
     y = delta + params.width * rng.normal(size=(n_questions, n_samples))
@@ -255,6 +269,7 @@ class PoolFit:
         ...     pool, "best_of_k", [8]).mean[0]) < 0.05)
         True
         """
+        check_real("temperature", temperature)
         if (temperature != 0.0 and np.isfinite(temperature) and rule in ("softmax",
                                                                           "weighted_vote")
                 and not any(t > 0 for t in self.temperatures)):
@@ -364,6 +379,14 @@ def fit(pool, ks, *, temperatures: Sequence[float] = (0.0,), replacement: bool =
 
     if not isinstance(pool, Pool):
         raise ValueError(f"pool must be a solvable.pools.Pool, got {type(pool).__name__}")
+    check_real("ks", ks)
+    check_real("temperatures", temperatures)
+    check_bool("replacement", replacement)
+    if isinstance(free, str) or not isinstance(free, (list, tuple)):
+        raise ValueError("free must name parameters among ('width', 'spread', 'misalignment', "
+                         f"'judge_noise', 'beta'), got {free!r}")
+    if start is not None:
+        check_instance("start", start, ModelParams, "a ModelParams")
     if not pool.is_binary:
         raise ValueError("correct must hold 0/1 flags to fit the answer model")
     ks = np.asarray(ks)

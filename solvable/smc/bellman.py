@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _validate as v
 from ._levels import child_log_values, lmap, log_masses, sweep
 from .models import Process
 from .values import as_values, exact_values
@@ -92,6 +93,7 @@ def bellman_error(model: Process, values=None) -> BellmanError:
     >>> round(b.epsilon, 6), round(b.ratio_bound, 6)  # (r - 1)/2 and r
     (0.5, 2.0)
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     vals = as_values(model, values)
     star = exact_values(model)
     masses = log_masses(model)

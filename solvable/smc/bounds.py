@@ -72,6 +72,7 @@ def lower_bound_ratio(T: int, ratio_bound: float, *, log: bool = False):
     """
     _check_T(T)
     _check_L(ratio_bound)
+    v.check_bool("log", log)
     return _out(2 * T / 3 * np.log(ratio_bound), log)
 
 
@@ -100,6 +101,7 @@ def lower_bound_bellman(T: int, epsilon: float, *, log: bool = False):
     """
     _check_T(T)
     _check_eps(epsilon)
+    v.check_bool("log", log)
     return _out(2 * T / 3 * np.log1p(epsilon), log)
 
 
@@ -129,6 +131,7 @@ def guided_tv_bound(t, epsilon: float, *, sharp: bool = False):
     """
     v.check_nonnegative("t", t)
     _check_eps(epsilon)
+    v.check_bool("sharp", sharp)
     t = np.asarray(t, dtype=float)
     return -np.expm1(-2 * t * np.log1p(epsilon)) if sharp else 2 * t * epsilon
 
@@ -164,6 +167,7 @@ def smc_particle_bound(T: int, epsilon: float, ratio_bound: float, tv: float, *,
     _check_eps(epsilon)
     _check_L(ratio_bound)
     _check_tv("tv", tv)
+    v.check_bool("log", log)
     lg = 6 * np.log(ratio_bound) + np.log(T) + 6 * (T - 1) * np.log1p(epsilon) - np.log(2 * tv)
     return _out(lg, log)
 
@@ -195,6 +199,7 @@ def smc_cost_bound(T: int, epsilon: float, ratio_bound: float, tv: float, *, log
     >>> round(float(smc_cost_bound(2, 0.0, 1.0, 0.25)), 6)  # 4 particles × 2 steps
     8.0
     """
+    v.check_bool("log", log)
     lg = smc_particle_bound(T, epsilon, ratio_bound, tv, log=True) + np.log(T)
     return _out(lg, log)
 
@@ -230,6 +235,7 @@ def polynomial_regime_bound(T: int, c: float, ratio_bound: float, tv: float, *, 
     v.check_nonnegative("c", c)
     _check_L(ratio_bound)
     _check_tv("tv", tv)
+    v.check_bool("log", log)
     return _out(6 * np.log(ratio_bound) + 6 * c + np.log(T) - np.log(2 * tv), log)
 
 
@@ -266,6 +272,7 @@ def pool_mh_cost(T: int, ratio_bound: float, delta: float, tv: float, *, log: bo
     _check_L(ratio_bound)
     _check_tv("delta", delta)
     _check_tv("tv", tv)
+    v.check_bool("log", log)
     lg = np.log(ratio_bound) + 3 * np.log(T) + np.log(np.log(1 / delta)) + np.log(np.log(1 / tv))
     return _out(lg, log)
 
@@ -298,6 +305,7 @@ def rejection_cost(acceptance: float, tv: float, *, log: bool = False):
     v.check_positive("acceptance", acceptance)
     v.check_at_least("1 - acceptance", 1 - acceptance, 0.0)
     _check_tv("tv", tv)
+    v.check_bool("log", log)
     if acceptance >= 1:
         return 0.0 if log else 1.0
     return _out(np.log(np.ceil(np.log(tv) / np.log1p(-acceptance))), log)

@@ -64,6 +64,8 @@ def tv_distance(p, q) -> float:
     >>> tv_distance([1.0, 0.0], [0.5, 0.5])
     0.5
     """
+    v.check_real("p", p)
+    v.check_real("q", q)
     p, q = np.asarray(p, float), np.asarray(q, float)
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
@@ -96,6 +98,7 @@ def base_law(model: Process) -> np.ndarray:
     >>> base_law(m).round(6).tolist()
     [0.5, 0.5]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     return np.asarray(jnp.exp(log_masses(model)[-1]))
 
 
@@ -121,6 +124,7 @@ def target_law(model: Process) -> np.ndarray:
     >>> target_law(m).round(6).tolist()  # (1, 3) / 4
     [0.25, 0.75]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     return np.asarray(_normalise(log_masses(model)[-1] + model.log_reward))
 
 
@@ -148,6 +152,7 @@ def intermediate_targets(model: Process, values=None):
     >>> [np.round(np.asarray(x), 6).tolist() for x in intermediate_targets(m, exact_values(m))]
     [[1.0], [0.25, 0.75]]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     vals = as_values(model, values)
     return lmap(lambda lm, lv: _normalise(lm + lv), log_masses(model), vals.log)
 
@@ -182,6 +187,7 @@ def guided_law(model: Process, values=None):
     >>> np.round(np.asarray(guided_law(m, exact_values(m))[1]), 6).tolist()  # V = V*: π
     [0.25, 0.75]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     vals = as_values(model, values)
     kern = jax.vmap(_guided_kernel) if model.is_markov else _guided_kernel
     kernels = lmap(kern, model.log_probs, model.children, vals.log[1:])
@@ -212,6 +218,7 @@ def guided_tv(model: Process, values=None) -> np.ndarray:
     >>> guided_tv(m, exact_values(m)).round(9).tolist()  # V = V*: exact
     [0.0, 0.0]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     a, b = intermediate_targets(model, values), guided_law(model, values)
     return np.array([tv_distance(x, y) for x, y in zip(a, b)])
 
@@ -243,6 +250,7 @@ def acceptance_rate(model: Process) -> float:
     >>> round(acceptance_rate(m), 6)  # E r / max r = 2/3
     0.666667
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     p, lr, reach = _terminal(model)
     return float(np.sum(p * np.exp(lr - lr[reach].max())))
 
@@ -271,6 +279,7 @@ def best_of_n_law(model: Process, n: int) -> np.ndarray:
     >>> best_of_n_law(m, 2).round(6).tolist()  # the low leaf needs both draws: 1/4
     [0.25, 0.75]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_integer_at_least("n", n, 1)
     p, lr, _ = _terminal(model)
     order = np.argsort(lr, kind="stable")
@@ -308,6 +317,7 @@ def rejection_law(model: Process, n: int) -> np.ndarray:
     >>> rejection_law(m, 2).round(6).tolist()  # (8/9) π + (1/3)(1/3, 0)
     [0.333333, 0.666667]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_integer_at_least("n", n, 1)
     m = 1.0 - acceptance_rate(model)
     p, lr, reach = _terminal(model)
@@ -351,6 +361,7 @@ def importance_resampling_law(model: Process, n: int, *, grid: int = 20001) -> n
     >>> [round(float(x), 6) for x in importance_resampling_law(m, 2)]  # by hand: 3/8, 5/8
     [0.375, 0.625]
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_integer_at_least("n", n, 1)
     v.check_integer_at_least("grid", grid, 101)
     p, lr, reach = _terminal(model)

@@ -148,6 +148,10 @@ def smc_output_laws(key, model: Process, values, n_particles: int, n_runs: int,
     >>> laws.shape, bool(np.allclose(laws.sum(1), 1.0))
     ((10, 2), True)
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_callable("resampling", resampling)
+    v.check_integer_at_least("n_particles", n_particles, 1)
     v.check_integer_at_least("n_runs", n_runs, 2)
     lp, ch, lv = prepare(model, values, n_particles)
     T, S, _ = lp.shape
@@ -276,6 +280,11 @@ def particles_to_reach_tv(key, model: Process, values=None, tv: float = 0.1, *,
     >>> particles_to_reach_tv(jax.random.key(0), m, None, 0.1, method="rejection", refine=8).n
     19.0
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_levels("values", values)
+    v.check_callable("resampling", resampling)
+    v.check_integer_at_least("n_runs", n_runs, 2)
     v.check_finite("tv", tv)
     if not 0 < tv < 1:
         raise ValueError(f"tv must be in (0, 1), got {tv!r}")
@@ -380,6 +389,16 @@ def scaling_table(key, Ts=(2, 4, 8, 16), *, r: float = 3.0, c: float = 1.0,
     >>> rows[0]["T"], round(rows[0]["eps_poly"], 6)  # majority values: ε = c/T
     (2, 0.5)
     """
+    v.check_key("key", key)
+    v.check_real("Ts", Ts)
+    for T in np.atleast_1d(np.asarray(Ts, float)):
+        v.check_integer_at_least("Ts", T, 1)
+    v.check_positive("r", r)
+    for name, value in (("c", c), ("epsilon", epsilon), ("tv", tv)):
+        v.check_real(name, value)
+    v.check_integer_at_least("n_runs", n_runs, 2)
+    v.check_integer_at_least("n_max", n_max, 1)
+    v.check_integer_at_least("refine", refine, 0)
     if family not in VALUE_FAMILIES:
         raise ValueError(f"family must be one of {VALUE_FAMILIES}, got {family!r}")
     make = majority_values if family == "majority" else (
@@ -453,6 +472,10 @@ def growth_rates(rows: list[dict], column: str) -> GrowthFit:
     >>> round(growth_rates(rows, "N").exp_rate, 4)
     0.6931
     """
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError(f"rows must be a list of dicts (the rows of scaling_table), got {rows!r}")
+    v.check_choice("column", column, [c for c in rows[0] if all(c in row for row in rows)]
+                   if rows else [])
     T = np.array([row["T"] for row in rows], float)
     n = np.array([row[column] for row in rows], float)
     ok = np.isfinite(n)
@@ -512,6 +535,8 @@ def slope_fit(x, y) -> SlopeFit:
     """
     from scipy import stats
 
+    v.check_real("x", x)
+    v.check_real("y", y)
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
@@ -584,6 +609,16 @@ def scaling_curves(key, Ts=(8, 16, 32, 64), *, r: float = 3.0, c: float = 1.0,
     >>> out["N_rejection"].tolist()
     [8.0, 44.0]
     """
+    v.check_key("key", key)
+    v.check_real("Ts", Ts)
+    v.check_positive("r", r)
+    for name, value in (("c", c), ("epsilon", epsilon), ("tv", tv)):
+        v.check_real(name, value)
+    for name, value in (("particle_budget", particle_budget), ("min_runs", min_runs),
+                        ("n_max", n_max), ("exact_n_max", exact_n_max)):
+        v.check_integer_at_least(name, value, 1)
+    v.check_integer_at_least("refine", refine, 0)
+    v.check_bool("progress", progress)
     Ts = [int(t) for t in Ts]
     for t in Ts:
         v.check_integer_at_least("T", t, 1)
@@ -659,6 +694,11 @@ def format_table(rows: list[dict], columns=None) -> str:
               2           4
               4          16
     """
+    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(row, dict)
+                                                                for row in rows):
+        raise ValueError(f"rows must be a non-empty list of dicts, got {rows!r}")
+    if columns is not None:
+        v.check_choices("columns", columns, [c for c in rows[0] if all(c in row for row in rows)])
     columns = columns or list(rows[0])
     head = " ".join(f"{c:>11}" for c in columns)
     lines = [head] + [" ".join(f"{row[c]:>11.4g}" for c in columns) for row in rows]
@@ -707,6 +747,12 @@ def bias_decay(key, model: Process, values=None, ns=(4, 8, 16, 32, 64), *, n_run
     >>> fit.n.tolist(), fit.tv.shape
     ([4, 8], (2,))
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_levels("values", values)
+    v.check_real("ns", ns)
+    v.check_integer_at_least("n_runs", n_runs, 2)
+    v.check_callable("resampling", resampling)
     est = [smc_tv(key, model, values, n, n_runs, resampling) for n in ns]
     tvs = np.array([e.tv for e in est])
     ses = np.array([e.stderr for e in est])
@@ -743,6 +789,8 @@ def guided_tv_curve(model: Process, values=None) -> dict:
     >>> out["tv"].round(9).tolist(), out["epsilon"]
     ([0.0, 0.0], 0.0)
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_levels("values", values)
     eps = bellman_error(model, values).epsilon
     t = np.arange(model.T + 1)
     return {"t": t, "tv": guided_tv(model, values), "bound": guided_tv_bound(t, eps),

@@ -157,6 +157,11 @@ def tree_model(probs, reward) -> Process:
     >>> m.T, m.B, m.sizes
     (2, 2, (1, 2, 4))
     """
+    if isinstance(probs, (str, bytes)) or not hasattr(probs, "__len__"):
+        raise ValueError(f"probs must be a list of per-level probability arrays, got {probs!r}")
+    for t, p in enumerate(probs):
+        v.check_real(f"probs[{t}]", p)
+    v.check_real("reward", reward)
     if len(probs) < 1:
         raise ValueError(f"T = len(probs) must be >= 1, got {len(probs)}")
     probs = [np.asarray(p, dtype=float) for p in probs]
@@ -202,6 +207,9 @@ def markov_model(probs, children, reward) -> Process:
     >>> m.T, m.sizes, m.is_markov
     (1, (2, 2), True)
     """
+    v.check_real("probs", probs)
+    v.check_real("children", children)
+    v.check_real("reward", reward)
     reward = np.asarray(reward, dtype=float)
     probs = np.asarray(probs, dtype=float)
     children = np.asarray(children)
@@ -258,9 +266,11 @@ def random_tree(key, T: int, B: int = 2, *, spread: float = 1.0,
     >>> m.sizes, round(float(base_law(m).sum()), 6)
     ((1, 2, 4, 8), 1.0)
     """
+    v.check_key("key", key)
     v.check_integer_at_least("T", T, 1)
     v.check_integer_at_least("B", B, 2)
     v.check_nonnegative("spread", spread)
+    v.check_real("zero_fraction", zero_fraction)
     if not 0 <= zero_fraction < 1:
         raise ValueError(f"zero_fraction must be in [0, 1), got {zero_fraction}")
     k_logits, k_reward, k_zero = jax.random.split(key, 3)
@@ -313,6 +323,7 @@ def product_model(T: int, r: float, *, normalized: bool = False) -> Process:
     """
     v.check_integer_at_least("T", T, 1)
     v.check_positive("r", r)
+    v.check_bool("normalized", normalized)
     S = T + 1
     k = jnp.arange(S, dtype=jnp.float64)
     lr = float(np.log(r))
@@ -355,6 +366,7 @@ def hard_instance(key, T: int, epsilon: float, B: int = 2) -> Process:
     >>> m.sizes[0], round(bellman_error(m).epsilon, 6)
     (2, 0.5)
     """
+    v.check_key("key", key)
     v.check_integer_at_least("T", T, 1)
     v.check_positive("epsilon", epsilon)
     v.check_integer_at_least("B", B, 2)

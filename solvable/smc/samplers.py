@@ -96,6 +96,11 @@ def multinomial(key, log_weights, n: int, n_active=None):
     >>> multinomial(jax.random.key(0), jnp.array([0.0, -jnp.inf]), 3).tolist()  # weight 0 never drawn
     [0, 0, 0]
     """
+    v.check_key("key", key)
+    v.check_real("log_weights", log_weights)
+    v.check_integer_at_least("n", n, 1)
+    if n_active is not None:
+        v.check_real("n_active", n_active)
     return _inverse_cdf(log_weights, jax.random.uniform(key, (n,)))
 
 
@@ -125,6 +130,11 @@ def systematic(key, log_weights, n: int, n_active=None):
     >>> systematic(jax.random.key(0), jnp.log(jnp.array([0.5, 0.5])), 4).tolist()  # n w_i = 2 each
     [0, 0, 1, 1]
     """
+    v.check_key("key", key)
+    v.check_real("log_weights", log_weights)
+    v.check_integer_at_least("n", n, 1)
+    if n_active is not None:
+        v.check_real("n_active", n_active)
     m = n if n_active is None else n_active
     u = jnp.minimum((jax.random.uniform(key) + jnp.arange(n)) / m, 1.0)
     return _inverse_cdf(log_weights, u)
@@ -197,6 +207,7 @@ def smc_init(n_particles: int) -> SMCState:
     >>> smc_init(3).nodes.tolist()
     [0, 0, 0]
     """
+    v.check_integer_at_least("n_particles", n_particles, 1)
     return SMCState(jnp.zeros(n_particles, jnp.int32), jnp.zeros(n_particles))
 
 
@@ -256,6 +267,13 @@ def smc_step(key, state: SMCState, lp_t, ch_t, lv_t, lv_next, resampling=multino
     >>> round(float(info.ess), 3) <= 8.0, info.ancestors.shape
     (True, (8,))
     """
+    v.check_key("key", key)
+    v.check_instance("state", state, SMCState, "an SMCState (smc_init)")
+    for name, value in (("lp_t", lp_t), ("ch_t", ch_t), ("lv_t", lv_t), ("lv_next", lv_next)):
+        v.check_real(name, value)
+    v.check_callable("resampling", resampling)
+    if n_active is not None:
+        v.check_real("n_active", n_active)
     k_res, k_prop = jax.random.split(key)
     n = state.nodes.shape[0]
     lw = state.log_weights
@@ -309,6 +327,14 @@ def smc_scan(key, lp, ch, lv, state: SMCState, resampling=multinomial, n_active=
     >>> info.ess.shape, info.ancestors.shape  # one entry per level
     ((4,), (4, 8))
     """
+    v.check_key("key", key)
+    for name, value in (("lp", lp), ("ch", ch), ("lv", lv)):
+        v.check_real(name, value)
+    v.check_instance("state", state, SMCState, "an SMCState (smc_init)")
+    v.check_callable("resampling", resampling)
+    if n_active is not None:
+        v.check_real("n_active", n_active)
+
     def body(st, xs):
         k, lp_t, ch_t, lv_t, lv_next = xs
         return smc_step(k, st, lp_t, ch_t, lv_t, lv_next, resampling, n_active)
@@ -317,7 +343,6 @@ def smc_scan(key, lp, ch, lv, state: SMCState, resampling=multinomial, n_active=
     return jax.lax.scan(body, state, (keys, lp, ch, lv[:-1], lv[1:]))
 
 
-@partial(jax.jit, static_argnums=(4, 5))
 def smc_run(key, lp, ch, lv, n_particles: int, resampling=multinomial) -> SMCState:
     """T SMC steps on stacked arrays; returns the final weighted population.
 
@@ -346,6 +371,16 @@ def smc_run(key, lp, ch, lv, n_particles: int, resampling=multinomial) -> SMCSta
     >>> smc_run(jax.random.key(0), *stacked(m, m.values), 8).nodes.shape
     (8,)
     """
+    v.check_key("key", key)
+    for name, value in (("lp", lp), ("ch", ch), ("lv", lv)):
+        v.check_real(name, value)
+    v.check_integer_at_least("n_particles", n_particles, 1)
+    v.check_callable("resampling", resampling)
+    return _smc_run(key, lp, ch, lv, n_particles, resampling)
+
+
+@partial(jax.jit, static_argnums=(4, 5))
+def _smc_run(key, lp, ch, lv, n_particles, resampling):
     return smc_scan(key, lp, ch, lv, smc_init(n_particles), resampling)[0]
 
 
@@ -397,6 +432,10 @@ def smc_sample(key, model: Process, values=None, n_particles: int = 16, resampli
     ...         for i in range(20)})
     [-1, 1]
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_callable("resampling", resampling)
+    v.check_integer_at_least("n_particles", n_particles, 1)
     lp, ch, lv = prepare(model, values, n_particles)
     k_run, k_out = jax.random.split(key)
     return _output(k_out, smc_run(k_run, lp, ch, lv, n_particles, resampling))
@@ -444,6 +483,9 @@ def guided_sample(key, model: Process, values=None, n_samples: int = 1):
     >>> guided_sample(jax.random.key(0), m, exact_values(m), n_samples=3).tolist()  # V*: exact
     [1, 1, 1]
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_integer_at_least("n_samples", n_samples, 1)
     lp, ch, lv = prepare(model, values, n_samples)
     return _guided(key, lp, ch, lv, n_samples)
 
@@ -483,6 +525,9 @@ def pool_level(node, tokens, choice, lp_t, ch_t, lv_t, lv_next):
     >>> int(c), round(float(jnp.exp(lq)), 6), round(float(jnp.exp(lw)), 6)  # (1/4)(3/4); ((1+3)/2)/2
     (1, 0.1875, 1.0)
     """
+    for name, value in (("node", node), ("tokens", tokens), ("choice", choice), ("lp_t", lp_t),
+                        ("ch_t", ch_t), ("lv_t", lv_t), ("lv_next", lv_next)):
+        v.check_real(name, value)
     lvc = lv_next[ch_t[node, tokens]]
     lse = jax.scipy.special.logsumexp(lvc)
     log_q = jnp.sum(lp_t[node, tokens]) + lvc[choice] - lse
@@ -530,6 +575,9 @@ def pool_path_weight(model: Process, values, tokens, choices):
     >>> int(node), round(float(jnp.exp(lq)), 6), round(float(jnp.exp(lw)), 6)
     (1, 0.1875, 1.0)
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_real("tokens", tokens)
+    v.check_real("choices", choices)
     lp, ch, lv = prepare(model, values)
     return jax.jit(_pool_path)(lp, ch, lv, jnp.asarray(tokens), jnp.asarray(choices))
 
@@ -599,8 +647,11 @@ def pool_mh_sample(key, model: Process, values=None, pool_size: int = 4, n_steps
     >>> pool_mh_sample(jax.random.key(0), m, exact_values(m), n_chains=3).tolist()
     [1, 1, 1]
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_integer_at_least("pool_size", pool_size, 1)
     v.check_integer_at_least("n_steps", n_steps, 0)
+    v.check_integer_at_least("n_chains", n_chains, 1)
     lp, ch, lv = prepare(model, values, n_chains)
     return _pool_mh(key, lp, ch, lv, pool_size, n_steps, n_chains)
 
@@ -641,6 +692,8 @@ def best_of_n(key, model: Process, n: int):
     >>> int(best_of_n(jax.random.key(0), m, 4)) in (0, 1)
     True
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_tie = jax.random.split(key)
     nodes = walk_from_base(k_draw, lp, ch, n)
@@ -674,6 +727,8 @@ def rejection_sample(key, model: Process, n: int):
     >>> int(rejection_sample(jax.random.key(0), m, 4))  # leaf 0 only if all 4 proposals are
     1
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     lp, ch = _terminal_arrays(model, n)
     k_draw, k_acc = jax.random.split(key)
     nodes = walk_from_base(k_draw, lp, ch, n)
@@ -758,6 +813,12 @@ def particle_filter(key, model: Process, values=None, n_particles: int = 16, *,
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
     v.check_positive("temperature", temperature)
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_callable("resampling", resampling)
+    v.check_integer_at_least("n_particles", n_particles, 1)
+    if step_rewards is not None:
+        v.check_real("step_rewards", step_rewards)
     lp, ch, lv = prepare(model, values, n_particles)
     if step_rewards is None:
         lrho = no_nan(jnp.take_along_axis(lv[1:], ch.reshape(ch.shape[0], -1), axis=1)

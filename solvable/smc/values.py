@@ -59,6 +59,7 @@ def exact_values(model: Process) -> Values:
     >>> float(exact_values(m).at(0)[0])  # (1 + 3) / 2
     2.0
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     _, (outs,) = sweep(_backward, model, model.log_reward, reverse=True)
     return Values(append(outs, model.log_reward))
 
@@ -89,6 +90,7 @@ def as_values(model: Process, values=None) -> Values:
     >>> float(as_values(m, [np.array([2.0]), np.array([1.0, 3.0])]).at(0)[0])
     2.0
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     if values is None:
         values = model.values
         if values is None:
@@ -182,6 +184,9 @@ def perturbed_values(key, model: Process, eta: float, kind: str = "random", base
     >>> round(float(vals.at(0)[0]), 6), round(bellman_error(m, vals).epsilon, 6)  # 2·1.1, T = 1
     (2.2, 0.1)
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_levels("base", base)
     v.check_nonnegative("eta", eta)
     kinds = ("random", "alternating", "adversarial")
     if kind not in kinds:
@@ -255,7 +260,11 @@ def tilted_values(model: Process, tilt: float, direction=None, base=None) -> Val
     >>> bool(np.allclose(tilted_values(m, 0.0).log, exact_values(m).log))  # a = 0: V*
     True
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_nonnegative("tilt", tilt)
+    if direction is not None:
+        v.check_real("direction", direction)
+    v.check_levels("base", base)
     T = model.T
     g = path_scores(model, direction)
     w = (T - jnp.arange(T + 1.0)) / T
@@ -292,7 +301,10 @@ def noisy_values(key, model: Process, sigma: float, base=None) -> Values:
     >>> float(noisy_values(jax.random.PRNGKey(0), m, 0.0).at(0)[0])  # σ = 0: V*_0
     2.0
     """
+    v.check_key("key", key)
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_nonnegative("sigma", sigma)
+    v.check_levels("base", base)
     u = _per_level(model, lambda k, s: jax.random.normal(k, s) - sigma / 2)(key)
     return _with_exponents(model, base, float(sigma), u)
 
@@ -335,7 +347,13 @@ def residual_values(model: Process, epsilon: float, exponents) -> Values:
     >>> float(vals.at(0)[0]), round(bellman_error(m, vals).epsilon, 6)  # 1.5 · 2
     (3.0, 0.5)
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
     v.check_nonnegative("epsilon", epsilon)
+    if isinstance(exponents, tuple):
+        for t, u in enumerate(exponents):
+            v.check_real(f"exponents[{t}]", u)
+    else:
+        v.check_real("exponents", exponents)
     for t, u in enumerate(exponents if isinstance(exponents, tuple) else [exponents]):
         u = np.asarray(u, dtype=float)
         if np.any(~np.isfinite(u) | (np.abs(u) > 1)):
@@ -380,6 +398,8 @@ def majority_values(model: Process, epsilon: float) -> Values:
     >>> round(bellman_error(m, majority_values(m, 0.1)).epsilon, 6)
     0.1
     """
+    v.check_instance("model", model, Process, "an smc Process (tree_model, markov_model, ...)")
+    v.check_nonnegative("epsilon", epsilon)
     if not model.is_markov:
         raise ValueError("majority_values needs a product_model (Markov state = number of ones)")
     T, S = model.T, model.sizes[0]
