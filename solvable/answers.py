@@ -65,6 +65,7 @@ from . import _config  # noqa: F401  (float64)
 from ._validate import (check_at_least, check_choice, check_choices, check_instance,
                         check_integer_at_least, check_nonnegative, check_positive, check_real,
                         is_concrete)
+from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule, law_of
 from .equivalents import OffsetLaw
@@ -262,14 +263,12 @@ _CHUNK = 16
 
 
 def _chunked(fn, args):
-    """fn over 1-D args in padded chunks of `_CHUNK` points (one compiled shape)."""
+    """fn over 1-D args in padded chunks of `_CHUNK` points (one compiled shape); concrete
+    chunks are cut in NumPy and run on the thread pool (`solvable._parallel.map_blocks`)."""
     n = args[0].shape[0]
     if n == 0:
         return jnp.zeros(0)
-    pad = (-n) % _CHUNK
-    padded = [jnp.concatenate([x, jnp.full((pad,), x[0])]) for x in args]
-    out = [fn(*(x[i:i + _CHUNK] for x in padded)) for i in range(0, n + pad, _CHUNK)]
-    return jnp.concatenate(out)[:n]
+    return map_blocks(fn, [np.asarray(x) for x in args], _CHUNK)
 
 
 def accuracy_normalized(k, t, b, a, eta):

@@ -122,20 +122,18 @@ def test_broadcasts_and_is_differentiable(paper_problem):
     temps = 2 * SIGMA**2 * jnp.array([0.0, 1.0, 10.0])
     out = solvable.generalization_error(paper_problem, reward, ks, temps)
     assert out.shape == (5, 3) and bool(jnp.all(jnp.isfinite(out)))
-    f = lambda k, temp: solvable.generalization_error(paper_problem, reward, k, temp) / SIGMA**2
-    k0, t0 = 7.3, 2 * SIGMA**2 * 10
-    gk, gt = jax.grad(f, argnums=(0, 1))(k0, t0)
-    hk, ht = 1e-4, 1e-4 * t0
-    fdk = (f(k0 + hk, t0) - f(k0 - hk, t0)) / (2 * hk)
-    fdt = (f(k0, t0 + ht) - f(k0, t0 - ht)) / (2 * ht)
+    # in k, T and the problem size n (through the ridge), from one gradient program
+    def f(k, temp, n):
+        return solvable.generalization_error(paper_problem.replace(n=n), reward, k, temp) / SIGMA**2
+
+    k0, t0, n0 = 7.3, 2 * SIGMA**2 * 10, 1e4
+    gk, gt, gn = jax.grad(f, argnums=(0, 1, 2))(k0, t0, n0)
+    hk, ht, hn = 1e-4, 1e-4 * t0, 1.0
+    fdk = (f(k0 + hk, t0, n0) - f(k0 - hk, t0, n0)) / (2 * hk)
+    fdt = (f(k0, t0 + ht, n0) - f(k0, t0 - ht, n0)) / (2 * ht)
+    fdn = (f(k0, t0, n0 + hn) - f(k0, t0, n0 - hn)) / (2 * hn)
     assert float(gk) == pytest.approx(float(fdk), rel=1e-5)
     assert float(gt) == pytest.approx(float(fdt), rel=1e-5)
-    # and with respect to the problem size, through the ridge
-    gn = jax.grad(lambda n: solvable.generalization_error(paper_problem.replace(n=n), reward, 10.0,
-                                                          t0))(1e4)
-    dn = 1.0
-    fdn = (solvable.generalization_error(paper_problem.replace(n=1e4 + dn), reward, 10.0, t0)
-           - solvable.generalization_error(paper_problem.replace(n=1e4 - dn), reward, 10.0, t0)) / (2 * dn)
     assert float(gn) == pytest.approx(float(fdn), rel=1e-5)
 
 
