@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from solvable import smc
-from solvable.figures import style
+from solvable import style
 
 key = jax.random.key(0)
 

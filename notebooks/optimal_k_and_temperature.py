@@ -34,7 +34,7 @@ from IPython.display import display
 
 import solvable
 from solvable import KnobReward, paper_problem
-from solvable.figures import style
+from solvable import style
 
 SIGMA = float(paper_problem().sigma)
 SIGMA2 = SIGMA**2

@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from solvable import pools
-from solvable.figures import style
+from solvable import style
 
 judge = pools.rewardmath("internlm2")
 rows = ["question,score,correct,answer"]

@@ -133,6 +133,20 @@ def test_no_import_circles():
     assert _cycles(edges) == []
 
 
+def test_no_circles_between_top_level_units():
+    """Packages seen as one unit each (`solvable.pools`, `solvable.smc`, `solvable.figures`):
+    still no circle, so a newcomer can read the package folder by folder, bottom up."""
+    edges, _ = _graph()
+
+    def unit(module):
+        return ".".join(module.split(".")[:2])
+
+    units = {unit(m): set() for m in edges}
+    for module, targets in edges.items():
+        units[unit(module)] |= {unit(t) for t in targets if unit(t) != unit(module)}
+    assert _cycles(units) == []
+
+
 def test_no_private_name_imported_from_another_module():
     _, private = _graph()
     assert private == []

@@ -1,7 +1,7 @@
 """The figures of `solvable`: one function per figure, all in one style.
 
 Each function takes ``size`` (``"tiny"``, ``"quick"`` or ``"full"``: Monte Carlo and grid
-sizes) and ``seed``, draws its figure with `solvable.figures.style` and returns a
+sizes) and ``seed``, draws its figure with `solvable.style` and returns a
 `FigureOutput` (the matplotlib figure, the plotted data as columns, the parameters).
 `paper_repro.py` calls them and writes PNG, PDF, CSV and a JSON manifest; notebooks call them
 directly. The documentation's gallery (docs/gallery.md) is generated from `FIGURES`, so a
@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import importlib
 
-from .style import FigureOutput
+from ..style import FigureOutput
 
 _FIGURES = {
     "k_scaling": "fig1_k_scaling",

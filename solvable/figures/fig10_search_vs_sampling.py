@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import style
+from .. import style
 from ._common import by_size
 
 _LABELS = {"best_of_n": "best-of-N (outcome score)", "beam": "beam search (b = 2 sampled)",

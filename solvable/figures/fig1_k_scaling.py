@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import (by_size, exact_and_expansion, fmt_count, paper_problem, problem_params,
                       simulated)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import asymptotics
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import (by_size, exact_de, fmt_count, paper_problem, problem_params,
                       simulated)
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import optimize
 from ..equivalents import offset_law
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import (by_size, exact_and_expansion, exact_de, expansion_t_star,
                       paper_problem, problem_params)
 

@@ -8,7 +8,7 @@ from .. import asymptotics, optimize
 from ..average import hermite_rule
 from ..equivalents import offset_law
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import by_size, expansion_threshold, paper_problem, problem_params
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import optimize
 from ..equivalents import predictive_moments
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import by_size, exact_de, paper_problem, problem_params
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ..average import DEFAULT_NODES_1D
 from ..equivalents import offset_variance_teacher
 from ..problem import KnobReward
-from . import style
+from .. import style
 from ._common import by_size, exact_de, paper_problem, problem_params
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pools
-from . import style
+from .. import style
 from ._common import by_size
 
 # which judges are LLM judges, classifier reward models, process reward models

@@ -9,7 +9,7 @@ from ..answers import generalization_accuracy, weighted_vote_averaged
 from ..equivalents import offset_law
 from ..problem import KnobReward
 from ..simulation import simulate
-from . import style
+from .. import style
 from ._common import by_size, fmt_count, paper_problem, problem_params
 
 TOLERANCE = 5e-5    # h: answers within h of μ_T are right (h/s̄ ≈ 0.5 in the paper's setting)

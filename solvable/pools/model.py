@@ -302,7 +302,7 @@ class PoolFit:
         """
         import matplotlib.pyplot as plt
 
-        from ..figures import style
+        from .. import style
 
         ks = np.arange(1, int(self.pool.n.min()) + 1) if ks is None else np.asarray(ks)
         if ax is None:

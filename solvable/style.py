@@ -1,4 +1,4 @@
-"""Shared look and output format of the figures of `solvable.figures`.
+"""Shared look and output format of the figures: `solvable.figures`, `PoolFit.plot`, notebooks.
 
 One palette (Okabe–Ito, safe for the common forms of colour blindness), one set of
 matplotlib rc parameters, one marker/line convention per *kind* of curve:
