@@ -42,16 +42,22 @@ def check_rule(rule):
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
 
 
-def accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule):
-    """Validate pointwise accuracy inputs and return (k, t, b, a, η) as float64 arrays:
-    t = T/(2s²), b = (m − μ_T)/s, a = (m − μ_R)/s, η = tolerance/s (s = ``std``, m = ``mean``).
-    Integer k ≥ 1 for the votes, real k ≥ 1 for the softmax judge."""
+def check_rule_k_temperature(rule, k, temperature):
+    """The accuracy rules' common checks: `rule` among `RULES`; real k ≥ 1 for the softmax
+    judge, integer k ≥ 1 for the votes; temperature ≥ 0 (``inf`` allowed)."""
     check_rule(rule)
     if rule == "softmax":
         check_at_least("k", k, 1.0)
     else:
         check_integer_at_least("k", k, 1)
     check_nonnegative("temperature", temperature, allow_inf=True)
+
+
+def accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule):
+    """Validate pointwise accuracy inputs and return (k, t, b, a, η) as float64 arrays:
+    t = T/(2s²), b = (m − μ_T)/s, a = (m − μ_R)/s, η = tolerance/s (s = ``std``, m = ``mean``).
+    Integer k ≥ 1 for the votes, real k ≥ 1 for the softmax judge."""
+    check_rule_k_temperature(rule, k, temperature)
     check_finite("mean", mean)
     check_positive("std", std)
     check_finite("teacher", teacher)

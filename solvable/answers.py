@@ -62,12 +62,12 @@ import numpy as np
 from scipy import special, stats
 
 from . import _config  # noqa: F401  (float64)
-from ._validate import (check_at_least, check_choice, check_choices, check_instance,
+from ._validate import (check_choice, check_choices, check_instance,
                         check_integer_at_least, check_nonnegative, check_positive, check_real,
                         is_concrete)
 from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
-from ._laws import RULES, accuracy_inputs, check_rule, law_of
+from ._laws import RULES, accuracy_inputs, check_rule_k_temperature, law_of
 from .equivalents import OffsetLaw
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
@@ -931,12 +931,7 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     >>> round(float(2 * ndtr(h / math.sqrt(law.predictive_var + law.var_teacher)) - 1), 6)
     0.950021
     """
-    check_rule(rule)
-    if rule == "softmax":
-        check_at_least("k", k, 1.0)
-    else:
-        check_integer_at_least("k", k, 1)
-    check_nonnegative("temperature", temperature, allow_inf=True)
+    check_rule_k_temperature(rule, k, temperature)
     check_positive("tolerance", tolerance)
     check_integer_at_least("nodes", nodes, 1)
     check_integer_at_least("samples", samples, 1)
