@@ -97,7 +97,7 @@ def offset_nodes(law: OffsetLaw, nodes_1d: int, nodes_2d: int):
         return delta_t, ratio[..., None] * delta_t, w
     sd_r = jnp.sqrt(law.var_reward)
     xi2, w2 = half_line_rule(sd_r / s, nodes_1d)
-    xi1, w1 = hermite_rule(nodes_2d)
+    xi1, w1 = _hermite_rule(nodes_2d)   # nodes_2d checked by the public callers
     safe_r = jnp.where(law.var_reward > 0, law.var_reward, 1.0)
     beta = jnp.where(law.var_reward > 0, law.cov / safe_r, 0.0)
     cond_sd = jnp.sqrt(jnp.clip(law.var_teacher - beta * law.cov, 0.0, None))

@@ -55,13 +55,8 @@ def numbers(name: str, x) -> np.ndarray:
                 return np.asarray(raw, dtype=float)
         except (TypeError, ValueError, OverflowError):
             bad = True
-    shown = repr(x)
-    shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    raise ValueError(f"{name} must be a real number or an array of real numbers, got {shown}")
-
-
-def _values(name, x):
-    return numbers(name, x)
+    raise ValueError(f"{name} must be a real number or an array of real numbers, "
+                     f"got {_shown(x)}")
 
 
 def _show(v: np.ndarray, mask: np.ndarray) -> str:
@@ -75,7 +70,7 @@ def check_finite(name: str, x, *, allow_inf: bool = False) -> None:
     """Raise ValueError if `x` is not numbers or has NaN (or ±inf unless `allow_inf`)."""
     if not is_concrete(x):
         return
-    v = _values(name, x)
+    v = numbers(name, x)
     mask = np.isnan(v) if allow_inf else ~np.isfinite(v)
     if np.any(mask):
         raise ValueError(f"{name} must be finite, got {_show(v, mask)}")
@@ -86,7 +81,7 @@ def check_positive(name: str, x, *, allow_inf: bool = False) -> None:
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(name, x)
+    v = numbers(name, x)
     mask = ~(v > 0)
     if np.any(mask):
         raise ValueError(f"{name} must be > 0, got {_show(v, mask)}")
@@ -97,7 +92,7 @@ def check_nonnegative(name: str, x, *, allow_inf: bool = False) -> None:
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(name, x)
+    v = numbers(name, x)
     mask = ~(v >= 0)
     if np.any(mask):
         raise ValueError(f"{name} must be >= 0, got {_show(v, mask)}")
@@ -108,7 +103,7 @@ def check_at_least(name: str, x, lower: float, *, allow_inf: bool = False) -> No
     if not is_concrete(x):
         return
     check_finite(name, x, allow_inf=allow_inf)
-    v = _values(name, x)
+    v = numbers(name, x)
     mask = ~(v >= lower)
     if np.any(mask):
         raise ValueError(f"{name} must be >= {lower:g}, got {_show(v, mask)}")
@@ -119,7 +114,7 @@ def check_integer_at_least(name: str, x, lower: int) -> None:
     if not is_concrete(x):
         return
     check_at_least(name, x, lower)
-    v = _values(name, x)
+    v = numbers(name, x)
     mask = v != np.round(v)
     if np.any(mask):
         raise ValueError(f"{name} must be an integer, got {_show(v, mask)}")

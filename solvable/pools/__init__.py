@@ -61,6 +61,7 @@ from __future__ import annotations
 from .curves import (RULES, BestSetting, Pool, SelectionCurve, best_k, rewardmath,
                      selection_curve)
 from .model import ModelParams, PoolFit, fit, model_curve, simulate_pool
+from . import curves
 
 __all__ = [
     "Pool",
@@ -81,7 +82,5 @@ __all__ = [
 
 def __getattr__(name):
     if name == "REWARDMATH_JUDGES":     # the judges of the shipped data, read on first use
-        from . import curves
-
         return curves.REWARDMATH_JUDGES
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
