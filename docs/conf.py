@@ -76,6 +76,8 @@ API_MODULES = [
     "solvable.simulation",
     "solvable.answers",    # discrete answers and votes (docs/theory.md §6); skipped until merged
     "solvable.pools",      # pools of real samples (docs/theory.md §7); skipped until merged
+    "solvable.judge",      # repeated and noisy judge calls (docs/theory.md §10)
+    "solvable.budget",     # the split between generating and judging (docs/theory.md §10)
     "solvable.smc",
     "solvable.figures",
 ]

@@ -50,6 +50,9 @@ _API = {
     # accuracy on discrete answers: judge, plurality vote, weighted vote (docs/theory.md §6)
     "selection_accuracy": "answers",
     "generalization_accuracy": "answers",
+    # repeated and noisy judge calls; the budget split (docs/theory.md §10)
+    "Judge": "judge",
+    "budget": None,
     # Monte Carlo of the finite model
     "simulate": "simulation",
     "SimulationResult": "simulation",

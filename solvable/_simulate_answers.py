@@ -143,12 +143,16 @@ def nested_accuracy(rng, delta_t, delta_r, s, temperature, tolerance, rule, ks):
 def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="softmax", n_test,
                       trials=1, seed=0, predictive="posterior", teacher_draw="sphere",
                       chunk_size=4096, compute_theory=True, progress=False,
-                      theory_samples=2 ** 16):
+                      theory_samples=2 ** 16, judge=None):
     """Monte Carlo accuracy of the finite model for k in ``ks`` (see the module docstring);
     called by `solvable.simulate` with ``metric="accuracy"``.
 
-    Returns an `AccuracySimulation`.
+    Returns an `AccuracySimulation`. ``judge`` (a `solvable.judge.Judge` without score noise):
+    each test input's judge centre is misread by ε̄ ~ N(0, judge.centre_variance), and the
+    judge acts at ``judge.temperature(T)`` (docs/theory.md §10).
     """
+    from .judge import Judge, judged_law
+    judge = Judge() if judge is None else judge
     from ._validate import check_integer_at_least, check_nonnegative, check_positive
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
@@ -165,7 +169,9 @@ def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="soft
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         check_integer_at_least(name, value, 1)
-    temperature, h = float(temperature), float(tolerance)
+    given_temperature, h = float(temperature), float(tolerance)
+    temperature = float(judge.temperature(given_temperature))
+    centre_sd = math.sqrt(judge.centre_variance)
     root = jax.random.key(seed)
     trial_means = np.zeros((trials, len(ks)))
     within = np.zeros((trials, len(ks)))
@@ -183,6 +189,8 @@ def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="soft
             size = min(chunk_size, n_test - done)
             x = rng.standard_normal((size, problem.d)) * np.asarray(problem.input_std)
             dt, dr, s2 = (np.asarray(v) for v in test_offsets(student, x / math.sqrt(problem.d)))
+            if centre_sd > 0:       # the judge's centre μ_R + ε̄: Δ_R = m − μ_R − ε̄
+                dr = dr - centre_sd * rng.standard_normal(size)
             vals = nested_accuracy(rng, dt, dr, np.sqrt(s2), temperature, h, rule, ks)
             total += vals.sum(axis=1)
             total2 += (vals * vals).sum(axis=1)
@@ -201,15 +209,18 @@ def simulate_accuracy(problem, reward, ks, temperature, *, tolerance, rule="soft
         stderr = np.sqrt(within[0])
     theory = theory_se = None
     if compute_theory:
+        from ._laws import law_of
         from .answers import generalization_accuracy, weighted_vote_averaged
         theory, theory_se = np.zeros(len(ks)), np.zeros(len(ks))
+        law = judged_law(law_of(problem, reward), judge)
         for j, k in enumerate(ks):
             if rule == "weighted_vote":
-                est = weighted_vote_averaged(problem, reward, k, temperature, tolerance=h,
+                est = weighted_vote_averaged(law, None, k, temperature, tolerance=h,
                                              samples=theory_samples, seed=seed + 1)
                 theory[j], theory_se[j] = est.value, est.stderr
             else:
-                theory[j] = generalization_accuracy(problem, reward, k, temperature,
+                theory[j] = generalization_accuracy(law, None, k, temperature,
                                                     tolerance=h, rule=rule)
-    return AccuracySimulation(np.asarray(ks), rule, temperature, h, mean, stderr, trial_means,
+    return AccuracySimulation(np.asarray(ks), rule, given_temperature, h, mean, stderr,
+                              trial_means,
                               theory, theory_se, predictive, int(n_test), int(trials), wall)

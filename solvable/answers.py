@@ -69,6 +69,7 @@ from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule_k_temperature, law_of
 from .equivalents import OffsetLaw
+from .judge import check_judge, judged_law, step_centre_rule
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
                         log_survival_at_split, merge_sorted,
@@ -76,6 +77,7 @@ from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU
                         window_m)
 
 __all__ = ["selection_accuracy", "generalization_accuracy", "accuracy_normalized",
+           "centre_averaged_accuracy",
            "bin_probabilities", "majority_accuracy", "weighted_vote_accuracy",
            "weighted_vote_averaged", "offset_rule", "vote_draws", "controlled_mean",
            "WeightedVote", "RULES"]
@@ -653,7 +655,7 @@ def controlled_mean(values, controls, exact):
                                        / math.sqrt(len(values)))
 
 
-def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
+def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0, centre_sd=0.0):
     """Weighted-vote accuracy at one point (normalised units), by Monte Carlo with control
     variates of exactly known mean (softmax sampling, plurality vote, best-of-k).
 
@@ -676,6 +678,10 @@ def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
         Monte Carlo size (sets of k draws) when 0 < t < ∞ and k > 1.
     seed : int, optional
         Seed of the Monte Carlo draws.
+    centre_sd : float, optional
+        A noisy judge's centre misreading, √Var ε̄ / s (docs/theory.md §10): each set of k
+        draws gets its own centre a − e, e ~ N(0, centre_sd²); the softmax and best-of-k
+        controls are then the centre-averaged exact accuracies.
 
     Returns
     -------
@@ -698,28 +704,72 @@ def weighted_vote_accuracy(k, t, b, a, eta, *, samples=2 ** 15, seed=0):
         check_real(name, value)
     check_integer_at_least("samples", samples, 1)
     check_integer_at_least("seed", seed, 0)
-    k, t, b, a, eta = int(k), float(t), float(b), float(a), float(eta)
+    check_nonnegative("centre_sd", centre_sd)
+    k, t, b, a, eta, sd = int(k), float(t), float(b), float(a), float(eta), float(centre_sd)
     q0, others = bin_probabilities(b, eta)
     if k == 1:
         return WeightedVote(q0, 0.0)
     major_exact = majority_accuracy(k, q0, others)
     if math.isinf(t):
         return WeightedVote(major_exact, 0.0)
-    best_exact = float(accuracy_normalized(k, 0.0, b, a, eta))
+    best_exact = float(centre_averaged_accuracy(k, 0.0, b, a, eta, sd))
     if t == 0.0:
         return WeightedVote(best_exact, 0.0)
-    soft_exact = float(accuracy_normalized(k, t, b, a, eta))
-    vote, soft, major, best = vote_draws(np.random.default_rng(seed), k, t, b, a, eta,
-                                         int(samples))
+    soft_exact = float(centre_averaged_accuracy(k, t, b, a, eta, sd))
+    rng = np.random.default_rng(seed)
+    rows = a - sd * rng.standard_normal(int(samples)) if sd > 0 else a
+    vote, soft, major, best = vote_draws(rng, k, t, b, rows, eta, int(samples))
     value, stderr = controlled_mean(vote, (soft, major, best), (soft_exact, major_exact,
                                                                 best_exact))
     return WeightedVote(float(np.clip(value, 0.0, 1.0)), stderr)
 
 
+# --- a noisy judge's centre (docs/theory.md §10) --------------------------------------------
+
+def centre_averaged_accuracy(k, t, b, a, eta, sd):
+    """E_e[acc(k, t, b, a − e, η)], e ~ N(0, sd²): the softmax/best-of-k accuracy of a judge
+    whose centre is misread by e (normalised units; ``sd`` = √Var ε̄ / s). NumPy arrays that
+    broadcast; no validation.
+
+    Per point, the centre's law is integrated on Gauss–Legendre panels graded towards
+    e = a − b ± η, where the accuracy switches at large k (`solvable.judge.step_centre_rule`);
+    all nodes of all points go through one call of `accuracy_normalized`.
+
+    Examples
+    --------
+    sd = 0 is the exact judge; k = 1 does not depend on the judge:
+
+    >>> import numpy as np
+    >>> bool(np.isclose(centre_averaged_accuracy(8, 0.0, 0.2, 0.3, 0.5, 0.0),
+    ...                 accuracy_normalized(8, 0.0, 0.2, 0.3, 0.5), rtol=0, atol=1e-15))
+    True
+    >>> round(float(centre_averaged_accuracy(1, 0.0, 0.2, 0.3, 0.5, 0.7)), 6)  # q_0
+    0.375948
+    """
+    k, t, b, a, eta, sd = np.broadcast_arrays(*(np.asarray(v, np.float64)
+                                                for v in (k, t, b, a, eta, sd)))
+    shape = k.shape
+    k, t, b, a, eta, sd = (x.ravel() for x in (k, t, b, a, eta, sd))
+    out = np.asarray(accuracy_normalized(k, t, b, a, eta), np.float64).copy()
+    noisy = np.nonzero((sd > 0) & (k != 1.0) & ~np.isinf(t))[0]
+    if noisy.size:
+        rules = [step_centre_rule(sd[i], (a[i] - b[i] - eta[i], a[i] - b[i] + eta[i]))
+                 for i in noisy]
+        sizes = np.array([len(e) for e, _ in rules])
+        e = np.concatenate([e for e, _ in rules])
+        w = np.concatenate([w for _, w in rules])
+        rep = np.repeat(noisy, sizes)
+        vals = np.asarray(accuracy_normalized(k[rep], t[rep], b[rep], a[rep] - e, eta[rep]))
+        out[noisy] = np.clip(np.bincount(np.repeat(np.arange(noisy.size), sizes),
+                                         weights=w * vals, minlength=noisy.size), 0.0, 1.0)
+    return out.reshape(shape)
+
+
 # --- public ---------------------------------------------------------------------------------
 
-def _vote_grid(k, t, b, a, eta, rule, samples, seed):
-    k, t, b, a, eta = np.broadcast_arrays(*(np.asarray(v, float) for v in (k, t, b, a, eta)))
+def _vote_grid(k, t, b, a, eta, rule, samples, seed, sd=0.0):
+    k, t, b, a, eta, sd = np.broadcast_arrays(*(np.asarray(v, float)
+                                                for v in (k, t, b, a, eta, sd)))
     out = np.empty(k.shape)
     for idx in np.ndindex(k.shape):
         if rule == "majority":
@@ -727,12 +777,13 @@ def _vote_grid(k, t, b, a, eta, rule, samples, seed):
             out[idx] = majority_accuracy(int(k[idx]), q0, others)
         else:
             out[idx] = weighted_vote_accuracy(int(k[idx]), t[idx], b[idx], a[idx], eta[idx],
-                                              samples=samples, seed=seed).value
+                                              samples=samples, seed=seed,
+                                              centre_sd=sd[idx]).value
     return jnp.asarray(out)
 
 
 def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
-                       tolerance, rule="softmax", samples=2 ** 15, seed=0):
+                       tolerance, rule="softmax", samples=2 ** 15, seed=0, judge=None):
     """Pointwise accuracy of k answers aggregated by a judge or a vote (docs/theory.md §6).
 
     A candidate y ~ N(mean, std²) is correct iff |y − teacher| < tolerance. ``rule``:
@@ -760,6 +811,12 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
     rule : {"softmax", "majority", "weighted_vote"}
     samples, seed : int
         Monte Carlo size and seed of the weighted vote (other rules ignore them).
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls (docs/theory.md §10): the judge's centre is μ_R + ε̄ with
+        ε̄ ~ N(0, judge.centre_variance), its temperature ``judge.temperature(T)``; the
+        softmax accuracy is averaged over ε̄ on panels graded towards the centres where it
+        switches (`centre_averaged_accuracy`); the weighted vote draws ε̄ with each set of
+        answers; the plurality vote does not use the judge. None: the exact judge.
 
     Returns
     -------
@@ -783,9 +840,16 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
     k, t, b, a, eta = accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule)
     check_integer_at_least("samples", samples, 1)
     check_integer_at_least("seed", seed, 0)
+    judge = check_judge(judge)
+    if judge.noiseless and judge.aggregate == "mean":
+        if rule == "softmax":
+            return accuracy_normalized(k, t, b, a, eta)
+        return _vote_grid(k, t, b, a, eta, rule, samples, seed)
+    t = judge.temperature(t)
+    sd = math.sqrt(judge.centre_variance) / np.asarray(std, np.float64)
     if rule == "softmax":
-        return accuracy_normalized(k, t, b, a, eta)
-    return _vote_grid(k, t, b, a, eta, rule, samples, seed)
+        return jnp.asarray(centre_averaged_accuracy(k, t, b, a, eta, sd))
+    return _vote_grid(k, t, b, a, eta, rule, samples, seed, sd)
 
 
 # --- the x-average ----------------------------------------------------------------------------
@@ -881,7 +945,7 @@ def offset_rule(law, temperature, tolerance, rule, nodes=8):
 
 
 def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule="softmax",
-                            nodes=8, samples=2 ** 16, seed=0):
+                            nodes=8, samples=2 ** 16, seed=0, judge=None):
     """Accuracy averaged over inputs, E_x[acc(k, T; x)] for the deterministic-equivalent
     predictive N(m(x), s̄²) (docs/theory.md §6).
 
@@ -906,6 +970,9 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     samples, seed : int
         Weighted vote only: Monte Carlo over inputs and answers together (``samples`` draws),
         with the averaged softmax, plurality and best-of-k accuracies as exact control variates.
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls (docs/theory.md §10): Var Δ_R grows by the centre's variance
+        (`solvable.judge.judged_law`) and the judge acts at ``judge.temperature(T)``.
 
     Returns
     -------
@@ -938,7 +1005,9 @@ def generalization_accuracy(problem, reward, k, temperature, *, tolerance, rule=
     check_integer_at_least("seed", seed, 0)
     if np.ndim(k) or np.ndim(temperature) or np.ndim(tolerance):
         raise ValueError("k, temperature and tolerance must be scalars")
-    law = law_of(problem, reward)
+    judge = check_judge(judge)
+    law = judged_law(law_of(problem, reward), judge)
+    temperature = judge.temperature(temperature)
     if rule == "weighted_vote":
         return weighted_vote_averaged(law, None, k, temperature, tolerance=tolerance,
                                       samples=samples, seed=seed).value

@@ -62,6 +62,9 @@ __all__ = [
     "high_temperature_expansion_averaged",
     "best_of_k_asymptote",
     "best_of_k_asymptote_averaged",
+    "noisy_best_of_k_coefficient",
+    "SplitAsymptote",
+    "split_asymptote",
     "expansion_optimal_temperature",
     "expansion_optimal_k",
     "Slopes",
@@ -487,6 +490,125 @@ def best_of_k_asymptote_averaged(problem, k):
     (k,) = _f64(k)
     safe = jnp.where(ratio < 1.0, 1.0 - ratio, 1.0)
     return jnp.where(ratio < 1.0, math.pi * s2 / (k * k * jnp.sqrt(safe)), jnp.inf)
+
+
+# --- a noisy judge: the k-correction and the large-budget split (docs/theory.md §10) ---------
+
+def noisy_best_of_k_coefficient(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
+                                centre_variance=0.0):
+    """Ā in δ(k) ≃ (μ_R − μ_T)² + v + Ā/k² for best-of-k (T = 0) with the judge centred at
+    c = μ_R + ε̄, ε̄ ~ N(0, v) (derived here; docs/theory.md §10).
+
+    Given c, the kept sample is the one nearest c; its signed offset X from c has
+    E X² ≃ 1/(2φ(c)²k²) and E X ≃ φ'(c)/(2φ(c)³k²) (φ the predictive density), so
+    δ(k | c) ≃ (c − μ_T)² + A(c)/k² with A(c) = π e^{(c−m)²/s²}[s² − 2(c − μ_T)(c − m)].
+    Averaging over c: with x = c − m ~ N(μ₀, v), μ₀ = μ_R − m, the weight e^{x²/s²} has mean
+    Z = (1 − 2v/s²)^{−1/2} e^{μ₀²/(s² − 2v)} and tilts x to N(μ′, v′), v′ = v s²/(s² − 2v),
+    μ′ = μ₀ s²/(s² − 2v), so Ā = π Z [s² − 2(v′ + μ′² + (m − μ_T) μ′)]. Finite only for
+    2v < s² (a wider centre lands where candidates are too sparse for a 1/k² law); ValueError
+    otherwise. v = 0 with μ_R = μ_T is `best_of_k_asymptote`'s π s² e^{b²/s²}.
+
+    Returns
+    -------
+    float
+        Ā, in the units of s⁴/s² = y² (δ's units).
+
+    Examples
+    --------
+    >>> import math
+    >>> round(noisy_best_of_k_coefficient() / math.pi, 12)     # π s² at b = 0, v = 0
+    1.0
+    """
+    for name, value in (("mean", mean), ("teacher", teacher), ("reward", reward)):
+        check_finite(name, value)
+    check_positive("std", std)
+    check_nonnegative("centre_variance", centre_variance)
+    m, s2, mt, mr, v = (float(x) for x in (mean, float(std) ** 2, teacher, reward,
+                                           centre_variance))
+    if 2.0 * v >= s2:
+        raise ValueError(f"centre_variance must be below std²/2 = {s2 / 2:.6g} for a 1/k² law, "
+                         f"got {v!r}")
+    mu0 = mr - m
+    z = math.exp(mu0 * mu0 / (s2 - 2.0 * v)) / math.sqrt(1.0 - 2.0 * v / s2)
+    vt, mut = v * s2 / (s2 - 2.0 * v), mu0 * s2 / (s2 - 2.0 * v)
+    return math.pi * z * (s2 - 2.0 * (vt + mut * mut + (m - mt) * mut))
+
+
+class SplitAsymptote(NamedTuple):
+    """Large-budget compute-optimal split of best-of-k with a noisy judge (`split_asymptote`)."""
+
+    k: np.ndarray
+    calls: np.ndarray
+    error: np.ndarray
+    k_exponent: float
+    calls_exponent: float
+
+
+def split_asymptote(budget, *, call_noise, floor=0.0, call_cost=1.0, call_scope="candidate",
+                    mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+    """The compute-optimal (k, m) for the squared error of best-of-k at large budget B
+    (derived here; docs/theory.md §10).
+
+    With δ(k, m) ≃ (μ_R − μ_T)² + τ₀² + τ²/m + Ā/k² (`noisy_best_of_k_coefficient` at the
+    floor's variance τ₀², the value m → ∞ tends to):
+
+    * a call scores one candidate (cost k(1 + λm) ≃ λkm): k* = (2ĀB/(τ²λ))^{1/3} ∝ B^{1/3},
+      m* = B/(λk*) ∝ B^{2/3};
+    * a call scores the whole set (cost k + λm): k* = (2ĀB²/(τ²λ))^{1/3} ∝ B^{2/3},
+      m* = (B − k*)/λ ∝ B.
+
+    A floor does not change the exponents; it changes Ā (in either direction: the centre
+    wanders where candidates are sparser, and the selection bias towards m changes sign with
+    the side), scaling k* by (Ā(τ₀²)/Ā(0))^{1/3}: where Ā grows, the floor moves budget from
+    calls back to samples.
+
+    Parameters
+    ----------
+    budget : float or array
+        B (large).
+    call_noise : float
+        τ > 0, one call's centre noise (units of y).
+    floor : float
+        τ₀ ≥ 0.
+    call_cost : float
+        λ > 0.
+    call_scope : {"candidate", "set"}
+    mean, std, teacher, reward : float
+        The predictive N(mean, std²), μ_T and μ_R.
+
+    Returns
+    -------
+    SplitAsymptote
+        k*, m*, the error there by the same law, and the exponents of k* and m* in B.
+
+    Examples
+    --------
+    >>> a = split_asymptote([1e4, 8e4], call_noise=0.5)
+    >>> a.k_exponent, a.calls_exponent, round(float(a.k[1] / a.k[0]), 12)
+    (0.3333333333333333, 0.6666666666666666, 2.0)
+    """
+    check_positive("budget", budget)
+    check_positive("call_noise", call_noise)
+    check_nonnegative("floor", floor)
+    check_positive("call_cost", call_cost)
+    check_choice("call_scope", call_scope, ("candidate", "set"))
+    B = np.asarray(budget, np.float64)
+    tau2, lam = float(call_noise) ** 2, float(call_cost)
+    coef = noisy_best_of_k_coefficient(mean=mean, std=std, teacher=teacher, reward=reward,
+                                       centre_variance=float(floor) ** 2)
+    if coef <= 0:
+        raise ValueError(f"the best-of-k correction Ā = {coef:.6g} is not positive here: δ "
+                         "does not fall as 1/k² and there is no power-law split")
+    if call_scope == "candidate":
+        k = (2.0 * coef * B / (tau2 * lam)) ** (1.0 / 3.0)
+        m = B / (lam * k)
+        ek, em = 1.0 / 3.0, 2.0 / 3.0
+    else:
+        k = (2.0 * coef * B * B / (tau2 * lam)) ** (1.0 / 3.0)
+        m = (B - k) / lam
+        ek, em = 2.0 / 3.0, 1.0
+    error = (float(reward) - float(teacher)) ** 2 + float(floor) ** 2 + tau2 / m + coef / k ** 2
+    return SplitAsymptote(k, m, error, ek, em)
 
 
 # --- optima of the truncated expansion -------------------------------------------------------

@@ -27,6 +27,7 @@ from ._quadrature import hermite_rule, offset_nodes
 from ._validate import (check_at_least, check_instance, check_integer_at_least, check_nonnegative,
                         check_real)
 from .equivalents import OffsetLaw, offset_law
+from .judge import check_judge, judged_law
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 from .selection import selection_error_normalized
 
@@ -108,7 +109,8 @@ _offset_law_jit = jax.jit(offset_law)
 
 
 def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
-                         nodes_1d: int = DEFAULT_NODES_1D, nodes_2d: int = DEFAULT_NODES_2D):
+                         nodes_1d: int = DEFAULT_NODES_1D, nodes_2d: int = DEFAULT_NODES_2D,
+                         judge=None):
     """Generalization error δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T(x))²], p = softmax(−(y − μ_R)²/T).
 
     The deterministic equivalent (docs/theory.md §3): y_i ~ N(m(x), s̄²), averaged over the
@@ -127,6 +129,10 @@ def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
         T ≥ 0 in the units of y² (0: best-of-k; ``inf``: uniform pick). Broadcasts with ``k``.
     nodes_1d, nodes_2d : int
         Quadrature sizes (see `average_over_offsets`); the defaults are converged (tests).
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls (docs/theory.md §10): the judge's centre misreading ε̄, independent
+        of x, adds ``judge.centre_variance`` to Var Δ_R (`solvable.judge.judged_law`), and the
+        softmax acts at ``judge.temperature(T)``. None: the exact judge.
 
     Returns
     -------
@@ -157,5 +163,7 @@ def generalization_error(problem: Problem, reward: Reward, k, temperature, *,
     check_nonnegative("temperature", temperature, allow_inf=True)
     check_integer_at_least("nodes_1d", nodes_1d, 1)
     check_integer_at_least("nodes_2d", nodes_2d, 1)
-    return average_over_offsets(_offset_law_jit(problem, reward), k, temperature,
+    judge = check_judge(judge)
+    law = judged_law(_offset_law_jit(problem, reward), judge)
+    return average_over_offsets(law, k, judge.temperature(temperature),
                                 nodes_1d=nodes_1d, nodes_2d=nodes_2d)

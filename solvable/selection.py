@@ -36,6 +36,7 @@ import jax.numpy as jnp
 from . import _config  # noqa: F401  (float64)
 from ._schedule import evaluate
 from ._validate import check_at_least, check_finite, check_nonnegative, check_positive, check_real
+from .judge import centre_rule, check_judge
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized"]
 
@@ -103,7 +104,7 @@ def selection_error_normalized(k, t, b, a, *, where=None):
     return _delta_vec(k, t, b, a, where)
 
 
-def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0, judge=None):
     """Exact pointwise selection error δ = E[Σ_i p_i (y_i − μ_T)²] (docs/theory.md §3).
 
     y_1..y_k i.i.d. N(mean, std²), p = softmax(−(y − reward)²/temperature), μ_T = teacher.
@@ -126,6 +127,10 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
         μ_T, the target.
     reward : array_like
         μ_R, the centre of the reward r(y) = −(y − μ_R)².
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls (docs/theory.md §10): the aggregated judge is centred at
+        μ_R + ε̄, ε̄ ~ N(0, judge.centre_variance), at temperature ``judge.temperature(T)``;
+        δ is averaged over ε̄ by a 48-node Gauss–Hermite rule. None: the exact judge.
 
     Returns
     -------
@@ -136,7 +141,7 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     ------
     ValueError
         Naming the parameter, for k < 1, a negative or NaN temperature, std ≤ 0 or a
-        non-finite mean, teacher or reward.
+        non-finite mean, teacher or reward, or a judge with per-candidate score noise.
 
     References
     ----------
@@ -155,17 +160,22 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     check_positive("std", std)
     check_finite("teacher", teacher)
     check_finite("reward", reward)
+    judge = check_judge(judge)
     k, temperature, mean, std, teacher, reward = (
         jnp.asarray(v, dtype=jnp.float64) for v in (k, temperature, mean, std, teacher, reward)
     )
     s2 = std * std
-    t = temperature / (2.0 * s2)
+    t = judge.temperature(temperature) / (2.0 * s2)
     b = (mean - teacher) / std
     a = (mean - reward) / std
-    return s2 * _delta_vec(k, t, b, a)
+    if judge.centre_variance == 0.0:
+        return s2 * _delta_vec(k, t, b, a)
+    e, w = centre_rule(judge.centre_variance ** 0.5)          # the centre's misreading ε̄
+    k, t, b, a, std = (x[..., None] for x in jnp.broadcast_arrays(k, t, b, a, std))
+    return s2 * jnp.sum(w * _delta_vec(k, t, b, a - e / std), axis=-1)
 
 
-def best_of_k_error(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
+def best_of_k_error(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0, judge=None):
     """Best-of-k error (T = 0): δ = ∫₀^∞ k G(r)^{k−1}[φ(μ_R + r)(μ_R + r − μ_T)²
     + φ(μ_R − r)(μ_R − r − μ_T)²] dr, G(r) = P(|y − μ_R| > r), φ the predictive density.
 
@@ -178,6 +188,8 @@ def best_of_k_error(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
         Number of candidates, real k ≥ 1.
     mean, std, teacher, reward : array_like
         As in `selection_error`.
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls, as in `selection_error`.
 
     Returns
     -------
@@ -197,4 +209,5 @@ def best_of_k_error(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0):
     >>> round(float(best_of_k_error(2)), 6)
     0.36338
     """
-    return selection_error(k, 0.0, mean=mean, std=std, teacher=teacher, reward=reward)
+    return selection_error(k, 0.0, mean=mean, std=std, teacher=teacher, reward=reward,
+                           judge=judge)

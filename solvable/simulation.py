@@ -71,6 +71,7 @@ from ._validate import (check_bool, check_choice, check_dtype, check_instance,
                         check_shape)
 from .equivalents import OffsetLaw, offset_law, predictive_moments
 from ._students import Student, draw_student, normalize_ks, test_offsets
+from .judge import check_judge, judged_law
 from .problem import AlignedReward, KnobReward, Problem, Reward, WeightsReward
 
 __all__ = [
@@ -153,7 +154,7 @@ def softmax_init(shape, dtype=jnp.float64) -> SoftmaxState:
     return SoftmaxState(jnp.full(shape, -jnp.inf, dtype), zeros, zeros)
 
 
-def softmax_step(state: SoftmaxState, u, v, beta):
+def softmax_step(state: SoftmaxState, u, v, beta, noise=0.0):
     """Add one candidate (u = (y − μ_T)/s, v = (y − μ_R)/s); ``beta`` = s²/T (0 for T = ∞).
 
     One exponential per candidate: if the new log-weight exceeds the running max the sums are
@@ -170,6 +171,9 @@ def softmax_step(state: SoftmaxState, u, v, beta):
         (y − μ_R)/s of the new candidate; its log-weight is −``beta`` v².
     beta : array_like
         s²/T (0 for T = ∞, a uniform pick).
+    noise : array_like, default 0
+        Noise of the candidate's score in units of s² (a noisy judge, docs/theory.md §10):
+        its log-weight is −``beta`` (v² − ``noise``).
 
     Returns
     -------
@@ -193,9 +197,9 @@ def softmax_step(state: SoftmaxState, u, v, beta):
     (2.0, 1.5)
     """
     check_instance("state", state, SoftmaxState, "a SoftmaxState (softmax_init)")
-    for name, value in (("u", u), ("v", v), ("beta", beta)):
+    for name, value in (("u", u), ("v", v), ("beta", beta), ("noise", noise)):
         check_real(name, value)
-    log_w = -beta * v * v
+    log_w = -beta * (v * v - noise)
     err = u * u
     new_max = jnp.maximum(state.log_max, log_w)
     q = jnp.exp(-jnp.abs(log_w - state.log_max))  # e^{M-l} if l > M else e^{l-M}; 0 at start
@@ -255,7 +259,7 @@ def best_of_init(shape, dtype=jnp.float64) -> BestOfState:
     return BestOfState(jnp.full(shape, jnp.inf, dtype), jnp.zeros(shape, dtype))
 
 
-def best_of_step(state: BestOfState, u, v, beta=None):
+def best_of_step(state: BestOfState, u, v, beta=None, noise=0.0):
     """Add one candidate to the running argmin of (y − μ_R)²; returns (state, u² of the pick).
 
     Parameters
@@ -268,6 +272,9 @@ def best_of_step(state: BestOfState, u, v, beta=None):
         (y − μ_R)/s of the new candidate.
     beta : ignored
         Accepted so that the signature matches `softmax_step`.
+    noise : array_like, default 0
+        Noise of the candidate's score in units of s² (a noisy judge): the pick minimises
+        v² − ``noise``.
 
     Returns
     -------
@@ -293,20 +300,24 @@ def best_of_step(state: BestOfState, u, v, beta=None):
     check_real("v", v)
     if beta is not None:
         check_real("beta", beta)
+    check_real("noise", noise)
     del beta
-    r = v * v
+    r = v * v - noise
     better = r < state.best
     new = BestOfState(jnp.where(better, r, state.best), jnp.where(better, u * u, state.err))
     return new, new.err
 
 
-def _nested_scan(key, b, a, beta, k_max: int, best_of: bool, reduce, dtype, ref_beta=None):
+def _nested_scan(key, b, a, beta, k_max: int, best_of: bool, reduce, dtype, ref_beta=None,
+                 noise_sd=None):
     """Scan over k = 1..k_max drawing z ~ N(0, 1) per input; ``reduce`` maps each step's
     per-input error to the scan output. ``best_of`` (static) selects T = 0.
 
     With ``ref_beta`` (a scalar), a reference selection with b = a = 0 and log-weights
     −ref_beta z² runs on the same z (common random numbers) and ``reduce(err, ref)`` sees both:
     the reference's expectation is known exactly, so it serves as a control variate.
+    With ``noise_sd`` (per input, units of s²), each candidate's score gets independent
+    Gaussian noise of that size (a noisy judge, docs/theory.md §10).
     """
     init, step = (best_of_init, best_of_step) if best_of else (softmax_init, softmax_step)
     b, a, beta = (jnp.asarray(v, dtype) for v in (b, a, beta))
@@ -315,8 +326,11 @@ def _nested_scan(key, b, a, beta, k_max: int, best_of: bool, reduce, dtype, ref_
         ref_beta = jnp.asarray(ref_beta, dtype)
 
     def body(states, k):
-        z = jax.random.normal(jax.random.fold_in(key, k), b.shape, dtype)
-        state, err = step(states[0], b + z, a + z, beta)
+        key_k = jax.random.fold_in(key, k)
+        z = jax.random.normal(key_k, b.shape, dtype)
+        noise = 0.0 if noise_sd is None else noise_sd * jax.random.normal(
+            jax.random.fold_in(key_k, 1), b.shape, dtype)
+        state, err = step(states[0], b + z, a + z, beta, noise)
         if not with_ref:
             return (state,), reduce(err)
         ref_state, ref = step(states[1], z, z, ref_beta)
@@ -434,13 +448,16 @@ def _group_sums(e, strata: int):
     return e if strata <= 1 else e.reshape(-1, strata).mean(axis=-1)
 
 
-def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Problem,
-           size: int, k_max: int, ks: tuple, method: str, dtype, best_of: bool,
-           strata: int = 0):
+def _block(key, n_valid, student: Student, temperature, ref_beta, judge_sd, *,
+           problem: Problem, size: int, k_max: int, ks: tuple, method: str, dtype,
+           best_of: bool, strata: int = 0, noisy_scores: bool = False):
     d = problem.d
     k_x, k_y = jax.random.split(key)
     x = _inputs(k_x, student, problem, size, strata)
     delta_t, delta_r, s2 = test_offsets(student, x / jnp.sqrt(d))
+    # a noisy judge's centre misreading ε̄ (docs/theory.md §10): Δ_R = m − μ_R − ε̄
+    delta_r = delta_r - judge_sd[0] * jax.random.normal(jax.random.fold_in(key, 2),
+                                                        delta_r.shape, jnp.float64)
     s = jnp.sqrt(s2)
     valid = (jnp.arange(size) < n_valid).astype(jnp.float64)
     b, a = delta_t / s, delta_r / s
@@ -458,7 +475,9 @@ def _block(key, n_valid, student: Student, temperature, ref_beta, *, problem: Pr
             m = _group_sums(e, strata)
             return jnp.sum(e), jnp.sum(m * m)
 
-        sums, sums2 = _nested_scan(k_y, b, a, beta, k_max, best_of, reduce, dtype)
+        noise_sd = judge_sd[1] / s2 if noisy_scores else None
+        sums, sums2 = _nested_scan(k_y, b, a, beta, k_max, best_of, reduce, dtype,
+                                   noise_sd=noise_sd)
         return BlockSums(sums[idx], sums2[idx], zeros, zeros, zeros, moments)
 
     def reduce_cv(err, ref):
@@ -506,7 +525,7 @@ _fold = jax.jit(jax.vmap(jax.random.fold_in, in_axes=(None, 0)))
 
 @lru_cache(maxsize=64)
 def _make_group_fn(devices: tuple, size: int, k_max: int, ks: tuple, method: str, dtype,
-                   best_of: bool, strata: int = 0):
+                   best_of: bool, strata: int = 0, noisy_scores: bool = False):
     """jit(shard_map(vmap(_block))) over a group of blocks, the group axis split over devices.
 
     Cached on the static configuration, so repeated simulations reuse the compiled kernel
@@ -515,14 +534,14 @@ def _make_group_fn(devices: tuple, size: int, k_max: int, ks: tuple, method: str
     mesh = Mesh(np.array(devices), ("blocks",))
     blocks, replicated = PartitionSpec("blocks"), PartitionSpec()
     fn = partial(_block, size=size, k_max=k_max, ks=ks, method=method, dtype=dtype,
-                 best_of=best_of, strata=strata)
+                 best_of=best_of, strata=strata, noisy_scores=noisy_scores)
 
-    def local(keys, n_valid, student, temperature, ref_beta, problem):
-        return jax.vmap(lambda k, nv: fn(k, nv, student, temperature, ref_beta,
+    def local(keys, n_valid, student, temperature, ref_beta, judge_sd, problem):
+        return jax.vmap(lambda k, nv: fn(k, nv, student, temperature, ref_beta, judge_sd,
                                          problem=problem))(keys, n_valid)
 
     sharded = jax.shard_map(local, mesh=mesh,
-                            in_specs=(blocks, blocks) + (replicated,) * 4,
+                            in_specs=(blocks, blocks) + (replicated,) * 5,
                             out_specs=blocks, check_vma=False)
     return jax.jit(sharded), NamedSharding(mesh, blocks)
 
@@ -729,7 +748,7 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
              sample_dtype: str = "float64", teacher_draw: str = "sphere",
              progress: bool = False, compute_theory: bool = True,
              strata: int = 0, metric: str = "error", tolerance=None,
-             rule: str = "softmax") -> SimulationResult:
+             rule: str = "softmax", judge=None) -> SimulationResult:
     """Monte Carlo estimate of δ(k, T) = E_x E_y[Σ_i p_i (y_i − μ_T)²] (docs/theory.md §3).
 
     Per trial a teacher, a training set and the exact Bayesian posterior are drawn; at each of
@@ -784,6 +803,12 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
         h > 0, needed by ``metric="accuracy"``.
     rule : {"softmax", "majority", "weighted_vote"}
         Aggregation of the answers for ``metric="accuracy"``.
+    judge : solvable.judge.Judge, optional
+        Repeated noisy calls (docs/theory.md §10): at each test input the judge's centre is
+        μ_R + ε̄, ε̄ ~ N(0, judge.centre_variance), and the softmax acts at
+        ``judge.temperature(T)``; with ``score_noise`` > 0 each candidate's score gets
+        independent N(0, judge.score_variance) noise (``method="sampling"`` only).
+        None: the exact judge.
 
     Returns
     -------
@@ -817,13 +842,17 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     if tolerance is not None:
         check_real("tolerance", tolerance)
     check_choice("rule", rule, ACCURACY_RULES)
+    judge = check_judge(judge, exact=False)
+    if judge.score_variance > 0 and (metric != "error" or method != "sampling"):
+        raise ValueError("judge: score_noise > 0 is simulated with metric='error' and "
+                         "method='sampling' only")
     if metric == "accuracy":
         from ._simulate_answers import simulate_accuracy
         return simulate_accuracy(problem, reward, ks, temperature, tolerance=tolerance,
                                  rule=rule, n_test=n_test, trials=trials, seed=seed,
                                  predictive=predictive, teacher_draw=teacher_draw,
                                  chunk_size=min(chunk_size, 4096), compute_theory=compute_theory,
-                                 progress=progress)
+                                 progress=progress, judge=judge)
     _check_choice("metric", metric, ("error", "accuracy"))
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         check_integer_at_least("k_max", ks, 1)
@@ -833,6 +862,9 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     k_max = max(ks)
     check_nonnegative("temperature", temperature, allow_inf=True)
     temperature = float(temperature)
+    given_temperature = temperature
+    temperature = float(judge.temperature(temperature))   # the softmax over mean scores
+    judge_sd = jnp.asarray([math.sqrt(judge.centre_variance), math.sqrt(judge.score_variance)])
     for name, value in (("n_test", n_test), ("trials", trials), ("chunk_size", chunk_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -867,7 +899,8 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     blocks_per_trial = -(-n_test // size)
     dtype = jnp.float32 if sample_dtype == "float32" else jnp.float64
     group, block_sharding = _make_group_fn(devices, size, k_max, ks, method, dtype,
-                                           temperature == 0, strata)
+                                           temperature == 0, strata,
+                                           judge.score_variance > 0)
 
     n_k = len(ks)
     sums = {f: np.zeros((trials, n_k)) for f in ("err", "err2", "ref", "ref2", "cross")}
@@ -895,7 +928,7 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
             n_valid = np.clip(n_test - idx * size, 0, size)
             args = (jax.device_put(_fold(block_root, jnp.asarray(idx)), block_sharding),
                     jax.device_put(jnp.asarray(n_valid), block_sharding),
-                    student, jnp.asarray(temperature), ref_beta, problem)
+                    student, jnp.asarray(temperature), ref_beta, judge_sd, problem)
             if compiled is None:  # compile once (cached), outside the timed work
                 tick = time.perf_counter()
                 compiled = _compiled(group, args)
@@ -928,19 +961,21 @@ def simulate(problem: Problem, reward: Reward, ks: Union[int, Sequence[int]], te
     count = mom[:, 0].sum()
     s2_mean, var_t, var_r, cov = (mom[:, j].sum() / count for j in range(1, 5))
     offsets = OffsetLaw(jnp.asarray(var_t), jnp.asarray(var_r), jnp.asarray(cov),
-                        jnp.asarray(s2_mean), rank_one=isinstance(reward, KnobReward))
-    law = offset_law(problem, reward)
+                        jnp.asarray(s2_mean),
+                        rank_one=isinstance(reward, KnobReward) and judge.centre_variance == 0)
+    law = judged_law(offset_law(problem, reward), judge)
     theory = theory_at = None
-    if compute_theory:
+    if compute_theory and judge.score_variance == 0:
         from .average import average_over_offsets, generalization_error
         kk = jnp.asarray(ks, jnp.float64)
-        theory = np.asarray(generalization_error(problem, reward, kk, temperature))
+        theory = np.asarray(generalization_error(problem, reward, kk, given_temperature,
+                                                 judge=judge))
         theory_at = np.asarray(average_over_offsets(offsets, kk, temperature))
     samples = n_test * trials * (1 if method == "semi_analytic" else k_max)
     return SimulationResult(
         ks=np.asarray(ks), mean=mean, stderr=stderr, stderr_within=stderr_within,
         trial_means=trial_means, theory=theory, theory_at_offsets=theory_at, offsets=offsets,
-        offsets_theory=law, sigma2=float(problem.sigma**2), temperature=temperature,
+        offsets_theory=law, sigma2=float(problem.sigma**2), temperature=given_temperature,
         predictive=predictive, method=method, n_test=n_test, trials=trials, wall_time=wall,
         compile_time=compile_time,
         samples=samples, n_devices=n_dev)
