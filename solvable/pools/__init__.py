@@ -61,6 +61,7 @@ from __future__ import annotations
 from .curves import (RULES, BestSetting, Pool, SelectionCurve, best_k, rewardmath,
                      selection_curve)
 from .model import ModelParams, PoolFit, fit, model_curve, simulate_pool
+from .split import Allocation, allocate
 from . import curves
 
 __all__ = [
@@ -77,6 +78,8 @@ __all__ = [
     "ModelParams",
     "simulate_pool",
     "model_curve",
+    "allocate",
+    "Allocation",
 ]
 
 

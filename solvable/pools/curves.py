@@ -85,6 +85,20 @@ def _float_matrix(x, name):
         raise ValueError(f"{name} must hold numbers: {err}") from None
 
 
+def _call_array(x):
+    """[Q, n, M] float64 array of call scores (NaN: missing), or a ValueError."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"scores must hold numbers: {err}") from None
+    if arr.ndim != 3 or 0 in arr.shape:
+        raise ValueError(f"scores with calls must be a [questions, samples, calls] array, got "
+                         f"shape {arr.shape}")
+    if np.any(np.isinf(arr)):
+        raise ValueError("scores must be finite (NaN only where a call is missing)")
+    return arr
+
+
 def _answer_matrix(answers, shape, valid):
     """Integer labels (≥ 0, −1 for no answer) from integers or strings; padding gets −1."""
     if isinstance(answers, np.ndarray) and answers.dtype.kind in "iu":   # the common case
@@ -130,9 +144,12 @@ class Pool:
 
     Parameters
     ----------
-    scores : array_like [Q, n], or a list of Q 1-D arrays (ragged)
+    scores : array_like [Q, n], or a list of Q 1-D arrays (ragged), or an array [Q, n, M]
         The judge's score of each sample. NaN marks padding (absent samples) and must then be
-        NaN in `correct` (and any label in `answers` is ignored there).
+        NaN in `correct` (and any label in `answers` is ignored there). A 3-D array holds M
+        judge calls (or M judges, or M unit tests) per sample, NaN where a call is missing;
+        the pool's `scores` are then the mean of each sample's calls, and
+        ``selection_curve(..., calls=m)`` uses m of them (docs/theory.md §10).
     correct : array_like, same layout as `scores`
         1/0 flags (the rules ``"pass"``, ``"majority"``, ``"weighted_vote"`` need flags), or any
         finite number (e.g. a loss) for ``"best_of_k"`` and ``"softmax"``, which then average it.
@@ -147,6 +164,8 @@ class Pool:
     ----------
     scores, correct : ndarray [Q, n_max], float64, NaN-padded
     answers : ndarray [Q, n_max] of int64, or None
+    calls : ndarray [Q, n_max, M] float64, or None
+        The individual calls' scores (3-D `scores` given), NaN where missing.
     answer_names : tuple
         The original label of each integer label (for string labels).
     n : ndarray [Q]
@@ -165,9 +184,19 @@ class Pool:
     answers: Optional[np.ndarray] = None
     questions: Optional[tuple] = None
     answer_names: tuple = ()
+    calls: Optional[np.ndarray] = None
 
     def __init__(self, scores, correct, answers=None, *, questions=None):
-        s = _float_matrix(scores, "scores")
+        calls = None
+        if np.ndim(scores) == 3 and not isinstance(scores, (str, bytes)):
+            calls = _call_array(scores)
+            present = ~np.isnan(calls)
+            with np.errstate(invalid="ignore"):
+                s = np.where(present.any(axis=2),
+                             np.nansum(calls, axis=2) / np.maximum(present.sum(axis=2), 1),
+                             np.nan)
+        else:
+            s = _float_matrix(scores, "scores")
         c = _float_matrix(correct, "correct")
         if s.shape != c.shape:
             raise ValueError(f"correct has shape {c.shape}, scores has shape {s.shape}")
@@ -198,6 +227,25 @@ class Pool:
         object.__setattr__(self, "answers", a)
         object.__setattr__(self, "questions", questions)
         object.__setattr__(self, "answer_names", names)
+        object.__setattr__(self, "calls", calls)
+
+    @property
+    def num_calls(self) -> np.ndarray:
+        """[Q] calls that scored every sample of each question (1 without calls)."""
+        if self.calls is None:
+            return np.ones(self.num_questions, np.int64)
+        full = np.all(~np.isnan(self.calls) | ~self.valid[:, :, None], axis=1)
+        return np.sum(full, axis=1)
+
+    def with_scores(self, scores) -> "Pool":
+        """The same samples, correctness and labels under other scores [Q, n_max] (NaN
+        at the padding; no calls). Used by the rules over subsets of calls."""
+        new = object.__new__(Pool)
+        for field in ("correct", "answers", "questions", "answer_names"):
+            object.__setattr__(new, field, getattr(self, field))
+        object.__setattr__(new, "scores", np.where(self.valid, scores, np.nan))
+        object.__setattr__(new, "calls", None)
+        return new
 
     @property
     def valid(self) -> np.ndarray:
@@ -222,8 +270,10 @@ class Pool:
     def __repr__(self):
         n = self.n
         labels = "with" if self.answers is not None else "without"
+        calls = ("" if self.calls is None else
+                 f", {self.num_calls.min()}–{self.num_calls.max()} calls per sample")
         return (f"Pool({self.num_questions} questions, {n.min()}–{n.max()} samples each, "
-                f"{labels} answer labels)")
+                f"{labels} answer labels{calls})")
 
     @classmethod
     def from_table(cls, table, *, question="question", score="score", correct="correct",
@@ -909,12 +959,95 @@ def _weighted_vote(pool: Pool, k, temperature, replacement, max_exact, n_subsets
 
 
 # --------------------------------------------------------------------------------------------
+# several judge calls per sample (docs/theory.md §10)
+# --------------------------------------------------------------------------------------------
+
+def _check_calls(pool: Pool, calls, shared: bool) -> int:
+    """m as an int, or a ValueError naming ``calls``: the pool must have calls, and m must not
+    exceed the calls available (shared: calls that scored every sample of a question;
+    per candidate: each sample's own)."""
+    if pool.calls is None:
+        raise ValueError("calls: this pool has one score per sample; build it with scores of "
+                         "shape [questions, samples, calls]")
+    if isinstance(calls, bool) or not isinstance(calls, (int, np.integer)) or calls < 1:
+        raise ValueError(f"calls must be an integer >= 1, got {calls!r}")
+    m = int(calls)
+    if shared:
+        have = pool.num_calls
+        if m > have.min():
+            q = int(np.argmin(have))
+            raise ValueError(f"calls = {m} exceeds the {int(have[q])} shared calls of question "
+                             f"{q} (calls that scored every one of its samples)")
+    else:
+        own = np.where(pool.valid, np.sum(~np.isnan(pool.calls), axis=2), np.iinfo(np.int64).max)
+        if m > own.min():
+            q, i = np.unravel_index(int(np.argmin(own)), own.shape)
+            raise ValueError(f"calls = {m} exceeds the {int(own[q, i])} calls of sample {i} of "
+                             f"question {q}")
+    return m
+
+
+def _call_means(calls, index):
+    """Mean of the calls at ``index`` [Q, n or 1, m] of each sample: [Q, n]."""
+    index = np.broadcast_to(index, calls.shape[:2] + index.shape[2:])
+    return np.take_along_axis(calls, index, axis=2).mean(axis=2)
+
+
+def _over_calls(pool: Pool, m: int, shared: bool, rule_values, max_subsets: int,
+                n_random: int, seed: int):
+    """A rule's per-question values averaged over the choice of m calls: exact over every
+    call subset where a question has at most ``max_subsets`` of them (shared calls), else
+    over ``n_random`` random choices, whose spread gives the Monte Carlo error [Q, K]."""
+    rng = np.random.default_rng([seed, 7, m])
+    Q = pool.num_questions
+    calls = np.where(pool.valid[:, :, None], pool.calls, 0.0)
+    if shared:
+        full = np.all(~np.isnan(pool.calls) | ~pool.valid[:, :, None], axis=1)     # [Q, M]
+        subsets, exact = [], np.zeros(Q, bool)
+        for q in range(Q):
+            idx = np.flatnonzero(full[q])
+            if math.comb(idx.size, m) <= max_subsets:
+                subsets.append(np.array(list(itertools.combinations(idx, m))))
+                exact[q] = True
+            else:
+                keys = rng.random((n_random, idx.size))
+                subsets.append(idx[np.argsort(keys, axis=1)[:, :m]])
+        sizes = np.array([len(x) for x in subsets])
+        rounds = int(sizes.max())
+    else:
+        own = ~np.isnan(pool.calls)
+        exact = np.all(~pool.valid | (own.sum(axis=2) == m), axis=1)
+        rounds = 1 if exact.all() else n_random
+        exact[:] = rounds == 1
+        sizes = np.full(Q, rounds)
+    total = sq = mc2 = 0.0
+    for r in range(rounds):
+        if shared:
+            index = np.stack([x[r % len(x)] for x in subsets])[:, None, :]          # [Q, 1, m]
+        else:
+            keys = np.where(~np.isnan(pool.calls), rng.random(pool.calls.shape), np.inf)
+            index = np.argsort(keys, axis=2)[:, :, :m]
+        values, mc = rule_values(pool.with_scores(_call_means(calls, index)))
+        weight = np.where(r < sizes, 1.0 / sizes, 0.0)[:, None]
+        total = total + weight * values
+        sq = sq + weight * values ** 2
+        mc2 = mc2 + weight * mc ** 2
+    spread = np.where(exact[:, None], 0.0,
+                      np.maximum(sq - total ** 2, 0.0) * sizes[:, None] / np.maximum(
+                          sizes[:, None] - 1, 1))
+    err = np.sqrt((spread + mc2) / sizes[:, None])
+    return total, err
+
+
+# --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
 
 def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
                     replacement: bool = False, max_exact: int = 20_000,
-                    n_subsets: int = 2_000, seed: int = 0) -> SelectionCurve:
+                    n_subsets: int = 2_000, seed: int = 0, calls: Optional[int] = None,
+                    shared_calls: bool = True, max_call_subsets: int = 256,
+                    n_call_subsets: int = 256) -> SelectionCurve:
     """Accuracy of a selection rule on a pool, against k, exactly where possible.
 
     For each question the accuracy of the rule over a fresh draw of k answers: without
@@ -939,7 +1072,22 @@ def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
     n_subsets : int
         Random subsets per question and k for that Monte Carlo estimate.
     seed : int
-        Seed of that Monte Carlo estimate (no other rule is random).
+        Seed of the Monte Carlo estimates (no rule is random where it is exact).
+    calls : int, optional
+        For a pool with several calls per sample (3-D scores): score each candidate by the
+        mean of m = ``calls`` of them (docs/theory.md §10). None: the mean of all its calls.
+        The rules that do not use scores (pass, majority) ignore it.
+    shared_calls : bool, default True
+        True: the same m calls score every candidate (a panel, unit tests run on every
+        solution, reward-model samples scoring the whole set), drawn uniformly among the
+        calls that scored every sample of the question; the value is averaged exactly over
+        all C(M, m) call subsets where there are at most ``max_call_subsets``, and over
+        ``n_call_subsets`` random subsets otherwise (flagged, with its Monte Carlo error).
+        False: each candidate gets its own m calls, drawn uniformly among its own; averaged
+        over ``n_call_subsets`` random assignments (Monte Carlo, flagged) unless m is all of
+        every sample's calls.
+    max_call_subsets, n_call_subsets : int
+        See ``shared_calls``.
 
     Returns
     -------
@@ -973,19 +1121,37 @@ def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
         _check_flags(pool, rule)
     if rule in ("majority", "weighted_vote") and pool.answers is None:
         raise ValueError(f"rule {rule!r} needs answer labels: build the Pool with answers=")
-    mc = np.zeros((pool.num_questions, k.size))
-    if rule == "pass":
-        per_q = _pass(pool, k, replacement)
-    elif rule == "best_of_k" or (rule == "softmax" and t == 0.0):
-        per_q = _best_of_k(pool, k, replacement)
-    elif rule == "softmax" and math.isinf(t):
-        per_q = np.repeat((np.nansum(pool.correct, axis=1) / pool.n)[:, None], k.size, axis=1)
-    elif rule == "softmax":
-        per_q = _softmax(pool, k, t, replacement)
-    elif rule == "majority" or (rule == "weighted_vote" and math.isinf(t)):
-        per_q = _majority(pool, k, replacement)
+    check_bool("shared_calls", shared_calls)
+    check_integer_at_least("max_call_subsets", max_call_subsets, 1)
+    check_integer_at_least("n_call_subsets", n_call_subsets, 2)
+
+    def rule_values(p: Pool):
+        mc = np.zeros((p.num_questions, k.size))
+        if rule == "pass":
+            per_q = _pass(p, k, replacement)
+        elif rule == "best_of_k" or (rule == "softmax" and t == 0.0):
+            per_q = _best_of_k(p, k, replacement)
+        elif rule == "softmax" and math.isinf(t):
+            per_q = np.repeat((np.nansum(p.correct, axis=1) / p.n)[:, None], k.size, axis=1)
+        elif rule == "softmax":
+            per_q = _softmax(p, k, t, replacement)
+        elif rule == "majority" or (rule == "weighted_vote" and math.isinf(t)):
+            per_q = _majority(p, k, replacement)
+        else:
+            per_q, mc = _weighted_vote(p, k, t, replacement, max_exact, n_subsets, seed)
+        return per_q, mc
+
+    if calls is None:
+        per_q, mc = rule_values(pool)
     else:
-        per_q, mc = _weighted_vote(pool, k, t, replacement, max_exact, n_subsets, seed)
+        m = _check_calls(pool, calls, shared_calls)
+        uses_scores = rule not in ("pass", "majority") and not (
+            rule in ("softmax", "weighted_vote") and math.isinf(t))
+        if not uses_scores:
+            per_q, mc = rule_values(pool)
+        else:
+            per_q, mc = _over_calls(pool, m, bool(shared_calls), rule_values,
+                                    max_call_subsets, n_call_subsets, seed)
     if not np.all(np.isfinite(per_q)):   # a defect, never an answer: say so
         raise FloatingPointError(f"selection_curve: non-finite value for rule {rule!r}, T = {t}")
     per_q = np.clip(per_q, *(_value_range(pool)))
