@@ -115,10 +115,10 @@ def test_missing_calls_and_bad_input():
     pool = pools.Pool(calls, [[1.0, 0.0, np.nan]])
     assert pool.n.tolist() == [2] and pool.num_calls.tolist() == [2]
     assert pool.scores[0, :2].tolist() == [0.5, 2.0 / 3.0]
-    with pytest.raises(ValueError, match="calls = 3 exceeds the 2 shared calls"):
+    with pytest.raises(ValueError, match=r"calls = 3 exceeds the most shared calls .*\(2"):
         pools.selection_curve(pool, "best_of_k", [1], calls=3)
-    with pytest.raises(ValueError, match="calls = 3 exceeds the 2 calls of sample 0"):
-        pools.selection_curve(pool, "best_of_k", [1], calls=3, shared_calls=False)
+    with pytest.raises(ValueError, match=r"calls = 4 exceeds the most calls of any sample \(3"):
+        pools.selection_curve(pool, "best_of_k", [1], calls=4, shared_calls=False)
     with pytest.raises(ValueError, match="calls must be an integer"):
         pools.selection_curve(pool, "best_of_k", [1], calls=0)
     plain = pools.Pool([[1.0, 0.0]], [[1, 0]])
@@ -168,3 +168,47 @@ def test_allocate_against_direct_enumeration():
         pools.allocate(pool, 4, call_cost=-1)
     with pytest.raises(ValueError, match="several calls"):
         pools.allocate(pools.Pool([[1.0, 0.0]], [[1, 0]]), 4)
+
+
+def test_questions_with_fewer_calls_use_all_of_theirs():
+    """m above a question's calls: that question is scored by all of its calls (exactly the
+    curve of the pool restricted to it), the others by m."""
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(1, 5, 4))
+    b = np.concatenate([rng.normal(size=(1, 5, 2)), np.full((1, 5, 2), np.nan)], axis=2)
+    correct = rng.integers(0, 2, (2, 5)).astype(float)
+    pool = pools.Pool(np.concatenate([a, b]), correct)
+    both = pools.selection_curve(pool, "best_of_k", [1, 2, 3], calls=3)
+    first = pools.selection_curve(pools.Pool(a, correct[:1]), "best_of_k", [1, 2, 3], calls=3)
+    second = pools.selection_curve(pools.Pool(b[:, :, :2], correct[1:]), "best_of_k",
+                                   [1, 2, 3])
+    assert np.allclose(both.per_question[0], first.per_question[0], atol=1e-15)
+    assert np.allclose(both.per_question[1], second.per_question[0], atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1)), min_size=2, max_size=7),
+       st.integers(1, 7), st.booleans())
+def test_mixed_labels_majority_against_enumeration(samples, k, replacement):
+    """Labels that hold right and wrong samples: the vote answers with a uniformly random
+    drawn member of the winning label (ties between labels uniform); enumerated per draw."""
+    labels = [a for a, _ in samples]
+    correct = [float(c) for _, c in samples]
+    n = len(samples)
+    k = min(k, n) if not replacement else k
+    draws = (list(itertools.product(range(n), repeat=k)) if replacement
+             else list(itertools.combinations(range(n), k)))
+    total = 0.0
+    for idx in draws:
+        counts = {}
+        for i in idx:
+            counts.setdefault(labels[i], []).append(correct[i])
+        top = max(len(v) for v in counts.values())
+        leaders = [v for v in counts.values() if len(v) == top]
+        total += sum(sum(v) / len(v) for v in leaders) / len(leaders)
+    pool = pools.Pool([[0.0] * n], [correct], [labels], mixed_labels=True)
+    curve = pools.selection_curve(pool, "majority", [k], replacement=replacement)
+    assert curve.mean[0] == pytest.approx(total / len(draws), abs=1e-12)
+    with pytest.raises(ValueError, match="mixed_labels"):
+        pools.selection_curve(pool, "weighted_vote", [k], temperature=1.0,
+                              replacement=replacement)

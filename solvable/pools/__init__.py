@@ -59,9 +59,10 @@ Models for Mathematical Reasoning" (Kim et al., arXiv 2410.01729), MIT license; 
 from __future__ import annotations
 
 from .curves import (RULES, BestSetting, Pool, SelectionCurve, best_k, rewardmath,
-                     selection_curve)
+                     rewardmath_panel, selection_curve)
 from .model import ModelParams, PoolFit, fit, model_curve, simulate_pool
 from .split import Allocation, allocate
+from .codet import codet_humaneval
 from . import curves
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "selection_curve",
     "best_k",
     "rewardmath",
+    "rewardmath_panel",
     "REWARDMATH_JUDGES",
     "fit",
     "PoolFit",
@@ -80,6 +82,7 @@ __all__ = [
     "model_curve",
     "allocate",
     "Allocation",
+    "codet_humaneval",
 ]
 
 

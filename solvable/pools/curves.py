@@ -31,6 +31,7 @@ __all__ = [
     "selection_curve",
     "best_k",
     "rewardmath",
+    "rewardmath_panel",
     "REWARDMATH_JUDGES",
 ]
 
@@ -83,6 +84,16 @@ def _float_matrix(x, name):
         return np.asarray(_as_matrix(x, name), dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must hold numbers: {err}") from None
+
+
+def _rank(x) -> int:
+    """Number of dimensions of ``x`` as an array, −1 for ragged nesting or text."""
+    if isinstance(x, (str, bytes)):
+        return -1
+    try:
+        return int(np.ndim(x))
+    except ValueError:
+        return -1
 
 
 def _call_array(x):
@@ -159,6 +170,12 @@ class Pool:
         `correct` (the label is the answer that is right or wrong).
     questions : sequence, optional
         Question identifiers, kept for reference.
+    mixed_labels : bool, default False
+        Allow a label to hold right and wrong samples (e.g. programs that pass the same tests
+        but differ on hidden ones). The plurality vote then answers with a random drawn member
+        of the winning label, whose expected correctness is the label's fraction of correct
+        samples in the pool (exact: the vote depends on the label counts only); the weighted
+        vote, whose winning members depend on their scores, refuses such a pool.
 
     Attributes
     ----------
@@ -185,10 +202,11 @@ class Pool:
     questions: Optional[tuple] = None
     answer_names: tuple = ()
     calls: Optional[np.ndarray] = None
+    mixed_labels: bool = False
 
-    def __init__(self, scores, correct, answers=None, *, questions=None):
+    def __init__(self, scores, correct, answers=None, *, questions=None, mixed_labels=False):
         calls = None
-        if np.ndim(scores) == 3 and not isinstance(scores, (str, bytes)):
+        if _rank(scores) == 3:
             calls = _call_array(scores)
             present = ~np.isnan(calls)
             with np.errstate(invalid="ignore"):
@@ -216,7 +234,9 @@ class Pool:
         a = None
         if answers is not None:
             a, names = _answer_matrix(answers, s.shape, valid)
-            _check_label_consistency(a, c, valid)
+            check_bool("mixed_labels", mixed_labels)
+            if not mixed_labels:
+                _check_label_consistency(a, c, valid)
         if questions is not None:
             questions = tuple(questions)
             if len(questions) != s.shape[0]:
@@ -228,6 +248,7 @@ class Pool:
         object.__setattr__(self, "questions", questions)
         object.__setattr__(self, "answer_names", names)
         object.__setattr__(self, "calls", calls)
+        object.__setattr__(self, "mixed_labels", bool(mixed_labels) and a is not None)
 
     @property
     def num_calls(self) -> np.ndarray:
@@ -241,7 +262,7 @@ class Pool:
         """The same samples, correctness and labels under other scores [Q, n_max] (NaN
         at the padding; no calls). Used by the rules over subsets of calls."""
         new = object.__new__(Pool)
-        for field in ("correct", "answers", "questions", "answer_names"):
+        for field in ("correct", "answers", "questions", "answer_names", "mixed_labels"):
             object.__setattr__(new, field, getattr(self, field))
         object.__setattr__(new, "scores", np.where(self.valid, scores, np.nan))
         object.__setattr__(new, "calls", None)
@@ -753,7 +774,7 @@ def _majority(pool: Pool, k, replacement):
         cor = pool.correct[q][valid[q]]
         n = lab.size
         labels, counts = np.unique(lab[lab >= 0], return_counts=True)
-        value = np.array([cor[lab == l][0] for l in labels])
+        value = np.array([cor[lab == l].mean() for l in labels])   # one value unless mixed
         n_free = int(np.sum(lab < 0))
         for j in np.flatnonzero(value != 0):
             others = np.delete(counts, j)
@@ -963,9 +984,8 @@ def _weighted_vote(pool: Pool, k, temperature, replacement, max_exact, n_subsets
 # --------------------------------------------------------------------------------------------
 
 def _check_calls(pool: Pool, calls, shared: bool) -> int:
-    """m as an int, or a ValueError naming ``calls``: the pool must have calls, and m must not
-    exceed the calls available (shared: calls that scored every sample of a question;
-    per candidate: each sample's own)."""
+    """m as an int, or a ValueError naming ``calls``: the pool must have calls, and some
+    question (shared: calls that scored every sample) or sample (per candidate) must have m."""
     if pool.calls is None:
         raise ValueError("calls: this pool has one score per sample; build it with scores of "
                          "shape [questions, samples, calls]")
@@ -973,65 +993,73 @@ def _check_calls(pool: Pool, calls, shared: bool) -> int:
         raise ValueError(f"calls must be an integer >= 1, got {calls!r}")
     m = int(calls)
     if shared:
-        have = pool.num_calls
-        if m > have.min():
-            q = int(np.argmin(have))
-            raise ValueError(f"calls = {m} exceeds the {int(have[q])} shared calls of question "
-                             f"{q} (calls that scored every one of its samples)")
+        most = int(pool.num_calls.max())
+        if m > most:
+            raise ValueError(f"calls = {m} exceeds the most shared calls of any question "
+                             f"({most}: calls that scored every sample of the question)")
     else:
-        own = np.where(pool.valid, np.sum(~np.isnan(pool.calls), axis=2), np.iinfo(np.int64).max)
-        if m > own.min():
-            q, i = np.unravel_index(int(np.argmin(own)), own.shape)
-            raise ValueError(f"calls = {m} exceeds the {int(own[q, i])} calls of sample {i} of "
-                             f"question {q}")
+        most = int(np.max(np.where(pool.valid, np.sum(~np.isnan(pool.calls), axis=2), 0)))
+        if m > most:
+            raise ValueError(f"calls = {m} exceeds the most calls of any sample ({most})")
     return m
 
 
-def _call_means(calls, index):
-    """Mean of the calls at ``index`` [Q, n or 1, m] of each sample: [Q, n]."""
-    index = np.broadcast_to(index, calls.shape[:2] + index.shape[2:])
-    return np.take_along_axis(calls, index, axis=2).mean(axis=2)
+def _call_means(calls, index, weight):
+    """Σ weight · calls at ``index`` ([Q, n or 1, m]) over the chosen calls: [Q, n]."""
+    shape = calls.shape[:2] + index.shape[2:]
+    return np.sum(np.take_along_axis(calls, np.broadcast_to(index, shape), axis=2)
+                  * np.broadcast_to(weight, shape), axis=2)
 
 
 def _over_calls(pool: Pool, m: int, shared: bool, rule_values, max_subsets: int,
                 n_random: int, seed: int):
-    """A rule's per-question values averaged over the choice of m calls: exact over every
-    call subset where a question has at most ``max_subsets`` of them (shared calls), else
-    over ``n_random`` random choices, whose spread gives the Monte Carlo error [Q, K]."""
+    """A rule's per-question values averaged over the choice of m calls (a question or sample
+    with fewer uses all of its own): exact over every call subset where a question has at
+    most ``max_subsets`` of them (shared calls), else over ``n_random`` random choices, whose
+    spread gives the Monte Carlo error [Q, K]."""
     rng = np.random.default_rng([seed, 7, m])
     Q = pool.num_questions
-    calls = np.where(pool.valid[:, :, None], pool.calls, 0.0)
+    present = ~np.isnan(pool.calls)
+    calls = np.where(present, pool.calls, 0.0)
     if shared:
-        full = np.all(~np.isnan(pool.calls) | ~pool.valid[:, :, None], axis=1)     # [Q, M]
+        full = np.all(present | ~pool.valid[:, :, None], axis=1)                  # [Q, M]
         subsets, exact = [], np.zeros(Q, bool)
         for q in range(Q):
             idx = np.flatnonzero(full[q])
-            if math.comb(idx.size, m) <= max_subsets:
-                subsets.append(np.array(list(itertools.combinations(idx, m))))
+            mq = min(m, idx.size)
+            if math.comb(idx.size, mq) <= max_subsets:
+                subsets.append(np.array(list(itertools.combinations(idx, mq))))
                 exact[q] = True
             else:
                 keys = rng.random((n_random, idx.size))
-                subsets.append(idx[np.argsort(keys, axis=1)[:, :m]])
+                subsets.append(idx[np.argsort(keys, axis=1)[:, :mq]])
         sizes = np.array([len(x) for x in subsets])
+        widths = np.array([x.shape[1] for x in subsets])
         rounds = int(sizes.max())
+        weight = np.where(np.arange(m)[None, :] < widths[:, None], 1.0 / widths[:, None],
+                          0.0)[:, None, :]                                          # [Q, 1, m]
     else:
-        own = ~np.isnan(pool.calls)
-        exact = np.all(~pool.valid | (own.sum(axis=2) == m), axis=1)
+        own = present.sum(axis=2)
+        exact = np.all(~pool.valid | (own <= m), axis=1)
         rounds = 1 if exact.all() else n_random
         exact[:] = rounds == 1
         sizes = np.full(Q, rounds)
+        used = np.minimum(own, m)[:, :, None]
+        weight = np.where(np.arange(m)[None, None, :] < used, 1.0 / np.maximum(used, 1), 0.0)
     total = sq = mc2 = 0.0
     for r in range(rounds):
         if shared:
-            index = np.stack([x[r % len(x)] for x in subsets])[:, None, :]          # [Q, 1, m]
+            index = np.zeros((Q, 1, m), np.int64)
+            for q, x in enumerate(subsets):
+                index[q, 0, :widths[q]] = x[r % len(x)]
         else:
-            keys = np.where(~np.isnan(pool.calls), rng.random(pool.calls.shape), np.inf)
+            keys = np.where(present, rng.random(pool.calls.shape), np.inf)
             index = np.argsort(keys, axis=2)[:, :, :m]
-        values, mc = rule_values(pool.with_scores(_call_means(calls, index)))
-        weight = np.where(r < sizes, 1.0 / sizes, 0.0)[:, None]
-        total = total + weight * values
-        sq = sq + weight * values ** 2
-        mc2 = mc2 + weight * mc ** 2
+        values, mc = rule_values(pool.with_scores(_call_means(calls, index, weight)))
+        share = np.where(r < sizes, 1.0 / sizes, 0.0)[:, None]
+        total = total + share * values
+        sq = sq + share * values ** 2
+        mc2 = mc2 + share * mc ** 2
     spread = np.where(exact[:, None], 0.0,
                       np.maximum(sq - total ** 2, 0.0) * sizes[:, None] / np.maximum(
                           sizes[:, None] - 1, 1))
@@ -1080,12 +1108,13 @@ def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
     shared_calls : bool, default True
         True: the same m calls score every candidate (a panel, unit tests run on every
         solution, reward-model samples scoring the whole set), drawn uniformly among the
-        calls that scored every sample of the question; the value is averaged exactly over
+        calls that scored every sample of the question (a question with fewer uses all of
+        them); the value is averaged exactly over
         all C(M, m) call subsets where there are at most ``max_call_subsets``, and over
         ``n_call_subsets`` random subsets otherwise (flagged, with its Monte Carlo error).
-        False: each candidate gets its own m calls, drawn uniformly among its own; averaged
-        over ``n_call_subsets`` random assignments (Monte Carlo, flagged) unless m is all of
-        every sample's calls.
+        False: each candidate gets its own m calls, drawn uniformly among its own (all of
+        them where it has fewer); averaged over ``n_call_subsets`` random assignments (Monte
+        Carlo, flagged) unless every sample has at most m calls.
     max_call_subsets, n_call_subsets : int
         See ``shared_calls``.
 
@@ -1121,6 +1150,9 @@ def selection_curve(pool: Pool, rule: str, ks, *, temperature: float = 0.0,
         _check_flags(pool, rule)
     if rule in ("majority", "weighted_vote") and pool.answers is None:
         raise ValueError(f"rule {rule!r} needs answer labels: build the Pool with answers=")
+    if rule == "weighted_vote" and pool.mixed_labels and not math.isinf(t):
+        raise ValueError("rule 'weighted_vote' needs labels whose samples agree on correct; "
+                         "this pool has mixed_labels=True (the plurality vote is exact there)")
     check_bool("shared_calls", shared_calls)
     check_integer_at_least("max_call_subsets", max_call_subsets, 1)
     check_integer_at_least("n_call_subsets", n_call_subsets, 2)
@@ -1316,3 +1348,44 @@ def rewardmath(judge: str, aggregate: str = "min") -> Pool:
     return Pool(scores, correct)
 
 
+
+
+def rewardmath_panel(judges=None, aggregate: str = "min") -> Pool:
+    """The RewardMATH judges as a panel: a pool whose M calls are M judges (docs/theory.md §10).
+
+    Each judge's scores are standardised over all its scores (zero mean, unit variance over
+    the 4,830 scored solutions), so that the mean over a subset of judges weighs them alike;
+    ``selection_curve(panel, "best_of_k", ks, calls=m)`` is then the accuracy of a random
+    panel of m of them.
+
+    Parameters
+    ----------
+    judges : sequence of str, optional
+        Judges of `REWARDMATH_JUDGES` (default: all 22).
+    aggregate : {"min", "last", "product", "mean"}
+        Aggregation of the process reward models' step scores.
+
+    Returns
+    -------
+    Pool
+        Scores of shape [483, 10, M] (the pool's `scores` are the whole panel's mean).
+
+    Examples
+    --------
+    >>> from solvable import pools
+    >>> panel = pools.rewardmath_panel(["internlm2", "ArmoRM", "gpt4"])
+    >>> panel.calls.shape, panel.num_calls.max()
+    ((483, 10, 3), 3)
+    """
+    names = _judges() if judges is None else judges
+    if isinstance(names, str) or not len(names):
+        raise ValueError(f"judges must be a non-empty sequence of judge names, got {judges!r}")
+    columns = []
+    for name in names:
+        s = rewardmath(name, aggregate).scores
+        sd = s.std()
+        columns.append((s - s.mean()) / (sd if sd > 0 else 1.0))
+    calls = np.stack(columns, axis=2)
+    correct = np.zeros(calls.shape[:2])
+    correct[:, 0] = 1.0
+    return Pool(calls, correct)
