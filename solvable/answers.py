@@ -753,8 +753,11 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
     out = np.asarray(accuracy_normalized(k, t, b, a, eta), np.float64).copy()
     noisy = np.nonzero((sd > 0) & (k != 1.0) & ~np.isinf(t))[0]
     if noisy.size:
-        rules = [step_centre_rule(sd[i], (a[i] - b[i] - eta[i], a[i] - b[i] + eta[i]))
-                 for i in noisy]
+        # the accuracy moves over a width ~ 1/k in the centre at T = 0 (the kept candidate is
+        # within ~1/(k φ) of it), ~ √t otherwise: the panels are graded down to 1/50 of that
+        finest = 0.02 * np.maximum(1.0 / k, np.sqrt(t / (1.0 + t)))
+        rules = [step_centre_rule(sd[i], (a[i] - b[i] - eta[i], a[i] - b[i] + eta[i]),
+                                  finest=finest[i]) for i in noisy]
         sizes = np.array([len(e) for e, _ in rules])
         e = np.concatenate([e for e, _ in rules])
         w = np.concatenate([w for _, w in rules])

@@ -57,7 +57,7 @@ def compute_cost(k, calls, call_cost, call_scope="candidate"):
     return float(cost) if np.ndim(cost) == 0 else cost
 
 
-def default_grid(largest: int, small: int = 16, points: int = 24) -> np.ndarray:
+def default_grid(largest: int, small: int = 8, points: int = 16) -> np.ndarray:
     """Every integer up to ``small``, then about ``points`` geometrically spaced integers up
     to ``largest`` (the grid of k or m the budget tables use by default)."""
     check_integer_at_least("largest", largest, 1)

@@ -166,15 +166,17 @@ def _unit_panels(nodes: int):
     return gauss_legendre(nodes)
 
 
-def step_centre_rule(sd, steps, *, nodes: int = 8):
+def step_centre_rule(sd, steps, *, nodes: int = 8, finest=None):
     """Nodes and weights for E[f(e)], e ~ N(0, sd²), where f may change fast near ``steps``.
 
     Composite Gauss–Legendre on [−9 sd, 9 sd] (the rest has mass 2e−19) on panels of the
     Gaussian (edges at 0, ±1, ±2, ±3, ±4, ±5.5, ±7, ±9 sd) and edges graded geometrically
     towards each step (at step ± sd · 4^{−j}, j = 0..9), so a function that is
     smooth except for a jump or a steep transition at a step is integrated to high relative
-    accuracy (tested against rules of twice the size). ``sd`` is a float, ``steps`` a 1-D
-    sequence of floats; returns NumPy arrays (nodes, weights).
+    accuracy (tested against rules of twice the size). ``finest`` (optional): the grading
+    stops at the first level below this width (the caller's estimate of how sharp the
+    transition can be). ``sd`` is a float, ``steps`` a 1-D sequence of floats; returns NumPy
+    arrays (nodes, weights).
 
     Examples
     --------
@@ -190,12 +192,15 @@ def step_centre_rule(sd, steps, *, nodes: int = 8):
     sd = float(sd)
     lo, hi = -_SPAN * sd, _SPAN * sd
     edges = list(sd * _GAUSS_EDGES)
+    grading = sd * GRADING
+    if finest is not None and finest > 0:
+        grading = grading[: max(1, int(np.searchsorted(-grading, -float(finest))) + 1)]
     for p in np.asarray(steps, np.float64).ravel():
         if not math.isfinite(p):
             continue
         edges.append(p)
-        edges.extend(p + sd * GRADING)
-        edges.extend(p - sd * GRADING)
+        edges.extend(p + grading)
+        edges.extend(p - grading)
     edges = np.unique(np.clip(np.asarray(edges), lo, hi))
     x, w = _unit_panels(nodes)
     left, width = edges[:-1, None], np.diff(edges)[:, None]

@@ -20,6 +20,8 @@ figure registered here appears there with its code.
 ``answers``               accuracy on discrete answers against k: judge, plurality and
                           weighted vote, their k → ∞ limits and the judge/vote crossover
 ``search_vs_sampling``    best-of-N, beam search, DVTS, particle filter, SMC at equal budget
+``judge_scaling``         repeated judge calls, panels and the split of a budget between
+                          generating and judging: the model, CodeT tests, RewardMATH panel
 ========================  ===================================================================
 
 Examples
@@ -52,6 +54,7 @@ _FIGURES = {
     "real_judges": "fig8_real_judges",
     "answers": "fig9_answers",
     "search_vs_sampling": "fig10_search_vs_sampling",
+    "judge_scaling": "fig11_judge_scaling",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]
