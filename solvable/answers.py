@@ -753,9 +753,10 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
     out = np.asarray(accuracy_normalized(k, t, b, a, eta), np.float64).copy()
     noisy = np.nonzero((sd > 0) & (k != 1.0) & ~np.isinf(t))[0]
     if noisy.size:
-        # the accuracy moves over a width ~ 1/k in the centre at T = 0 (the kept candidate is
-        # within ~1/(k φ) of it), ~ √t otherwise: the panels are graded down to 1/50 of that
-        finest = 0.02 * np.maximum(1.0 / k, np.sqrt(t / (1.0 + t)))
+        # the accuracy moves over a width ≳ 1/k in the centre at T = 0 (the kept candidate is
+        # within ~1/(k φ) of it), ≳ √(t/(1 + t)) otherwise: the panels are graded down to a
+        # tenth of that (tests/test_judge.py::test_centre_rules_are_converged)
+        finest = 0.1 * np.maximum(1.0 / k, np.sqrt(t / (1.0 + t)))
         rules = [step_centre_rule(sd[i], (a[i] - b[i] - eta[i], a[i] - b[i] + eta[i]),
                                   finest=finest[i]) for i in noisy]
         sizes = np.array([len(e) for e, _ in rules])

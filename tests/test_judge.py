@@ -167,14 +167,15 @@ def test_centre_rules_are_converged():
         v2 = float(np.sum(w2 * np.asarray(d(k, t, b, a - e2))))
         assert abs(v1 - v2) < 1e-9 * v2
     from solvable.answers import accuracy_normalized as acc
-    for k, t, sd in ((8.0, 0.0, 0.4), (4096.0, 0.0, 0.4), (4096.0, 0.0, 0.01), (64.0, 0.2, 1.0)):
+    for k, t, sd in ((8.0, 0.0, 0.4), (4096.0, 0.0, 0.4), (4096.0, 0.0, 0.01), (64.0, 0.2, 1.0),
+                     (512.0, 0.1, 1.0), (2.0, 0.05, 3.0)):
         steps = (a - b - 0.5, a - b + 0.5)
         vals = []
         for nodes in (8, 16):
             e, w = step_centre_rule(sd, steps, nodes=nodes)
             vals.append(float(np.sum(w * np.asarray(acc(k, t, b, a - e, 0.5)))))
         assert abs(vals[0] - vals[1]) < 1e-9
-        # the public rule stops the grading at 1/50 of the transition's width (1/k or √t)
+        # the public rule stops the grading at 1/10 of the transition's width (1/k or √t)
         assert vals[0] == pytest.approx(float(centre_averaged_accuracy(k, t, b, a, 0.5, sd)),
                                         abs=1e-9)
 
