@@ -69,7 +69,7 @@ from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule_k_temperature, law_of
 from .equivalents import OffsetLaw
-from .judge import check_judge, judged_law, step_centre_rule
+from .judge import check_judge, judged_law, step_centre_rules
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
                         log_survival_at_split, merge_sorted,
@@ -750,22 +750,25 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
                                                 for v in (k, t, b, a, eta, sd)))
     shape = k.shape
     k, t, b, a, eta, sd = (x.ravel() for x in (k, t, b, a, eta, sd))
-    out = np.asarray(accuracy_normalized(k, t, b, a, eta), np.float64).copy()
-    noisy = np.nonzero((sd > 0) & (k != 1.0) & ~np.isinf(t))[0]
+    is_noisy = (sd > 0) & (k != 1.0) & ~np.isinf(t)
+    noisy, quiet = np.nonzero(is_noisy)[0], np.nonzero(~is_noisy)[0]
+    out = np.zeros(k.shape)
+    if quiet.size:
+        out[quiet] = np.asarray(accuracy_normalized(k[quiet], t[quiet], b[quiet], a[quiet],
+                                                    eta[quiet]))
     if noisy.size:
         # the accuracy moves over a width ≳ 1/k in the centre at T = 0 (the kept candidate is
         # within ~1/(k φ) of it), ≳ √(t/(1 + t)) otherwise: the panels are graded down to a
         # tenth of that (tests/test_judge.py::test_centre_rules_are_converged)
         finest = 0.1 * np.maximum(1.0 / k, np.sqrt(t / (1.0 + t)))
-        rules = [step_centre_rule(sd[i], (a[i] - b[i] - eta[i], a[i] - b[i] + eta[i]),
-                                  finest=finest[i]) for i in noisy]
-        sizes = np.array([len(e) for e, _ in rules])
-        e = np.concatenate([e for e, _ in rules])
-        w = np.concatenate([w for _, w in rules])
-        rep = np.repeat(noisy, sizes)
+        finest = np.where(np.isfinite(finest), finest, 0.0)
+        c = a[noisy] - b[noisy]
+        e, w, owner = step_centre_rules(sd[noisy], np.stack([c - eta[noisy], c + eta[noisy]], 1),
+                                        finest=finest[noisy])
+        rep = noisy[owner]
         vals = np.asarray(accuracy_normalized(k[rep], t[rep], b[rep], a[rep] - e, eta[rep]))
-        out[noisy] = np.clip(np.bincount(np.repeat(np.arange(noisy.size), sizes),
-                                         weights=w * vals, minlength=noisy.size), 0.0, 1.0)
+        out[noisy] = np.clip(np.bincount(owner, weights=w * vals, minlength=noisy.size),
+                             0.0, 1.0)
     return out.reshape(shape)
 
 

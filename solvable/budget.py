@@ -30,8 +30,8 @@ from ._validate import (check_choice, check_integer_at_least, check_nonnegative,
 from .answers import (accuracy_normalized, bin_probabilities, centre_averaged_accuracy,
                       majority_accuracy, offset_rule)
 from .asymptotics import accuracy_large_k_limit_averaged
-from .judge import Judge, centre_rule, check_judge, judged_law
-from .selection import selection_error_normalized
+from .judge import Judge, check_judge, judged_law
+from .selection import centre_averaged_error
 
 __all__ = ["compute_cost", "optimal_split", "optimal_split_averaged", "Split", "CALL_SCOPES",
            "METRICS", "default_grid"]
@@ -216,10 +216,10 @@ def optimal_split(budget, *, tolerance=None, judge=None, call_cost=1.0, call_sco
 
     Examples
     --------
-    >>> from solvable.judge import Judge
     The vote is biased here (|m − μ_T| > h) and the judge is not (|μ_R − μ_T| < h): the vote
     wins at budget 2, the judge from budget 8 on.
 
+    >>> from solvable.judge import Judge
     >>> split = optimal_split([2, 8, 32, 128, 512], tolerance=0.5, mean=0.7, reward=0.1,
     ...                       judge=Judge(call_noise=1.0), ks=[1, 2, 4, 8, 16, 32, 64, 128],
     ...                       calls=[1, 2, 4, 8, 16, 32, 64])
@@ -258,10 +258,8 @@ def optimal_split(budget, *, tolerance=None, judge=None, call_cost=1.0, call_sco
                          else float(abs(c) < eta))
         vote_ceiling = 1.0 if abs(b) < eta else (0.5 if abs(b) == eta else 0.0)
     else:
-        e, w = centre_rule(np.sqrt(var) / s)                               # [M, n]
-        vals = np.asarray(selection_error_normalized(
-            kk[..., None], t[:, None, :, None], b, a - e[None, None]))     # [T, K, M, n]
-        table = s * s * np.sum(w[None, None] * vals, axis=-1)
+        table = s * s * np.asarray(centre_averaged_error(
+            kk, t[:, None, :], b, a, np.sqrt(var)[None, None, :] / s))      # [T, K, M]
         vote, judge_ceiling, vote_ceiling = None, math.nan, math.nan
     return _best(budget, np.asarray(table), vote, ks, ms, temps, lam, call_scope, metric,
                  judge_ceiling, vote_ceiling)

@@ -32,13 +32,16 @@ tested in tests/test_selection.py; speed is measured in benchmarks/bench_selecti
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import _config  # noqa: F401  (float64)
 from ._schedule import evaluate
-from ._validate import check_at_least, check_finite, check_nonnegative, check_positive, check_real
-from .judge import centre_rule, check_judge
+from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
+                        check_real, is_concrete)
+from .judge import centre_rule, check_judge, error_centre_rules
 
-__all__ = ["selection_error", "best_of_k_error", "selection_error_normalized"]
+__all__ = ["selection_error", "best_of_k_error", "selection_error_normalized",
+           "centre_averaged_error"]
 
 
 
@@ -130,7 +133,7 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     judge : solvable.judge.Judge, optional
         Repeated noisy calls (docs/theory.md §10): the aggregated judge is centred at
         μ_R + ε̄, ε̄ ~ N(0, judge.centre_variance), at temperature ``judge.temperature(T)``;
-        δ is averaged over ε̄ by a 48-node Gauss–Hermite rule. None: the exact judge.
+        δ is averaged over ε̄ (`centre_averaged_error`). None: the exact judge.
 
     Returns
     -------
@@ -170,9 +173,53 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     a = (mean - reward) / std
     if judge.centre_variance == 0.0:
         return s2 * _delta_vec(k, t, b, a)
-    e, w = centre_rule(judge.centre_variance ** 0.5)          # the centre's misreading ε̄
-    k, t, b, a, std = (x[..., None] for x in jnp.broadcast_arrays(k, t, b, a, std))
-    return s2 * jnp.sum(w * _delta_vec(k, t, b, a - e / std), axis=-1)
+    sd = judge.centre_variance ** 0.5 / std                   # the centre's misreading ε̄ / s
+    return s2 * centre_averaged_error(k, t, b, a, sd)
+
+
+def centre_averaged_error(k, t, b, a, sd):
+    """E_e[δ̂(k, t, b, a − e)], e ~ N(0, sd²): the error of a judge whose centre is misread by
+    e (normalised units, docs/theory.md §10); broadcasts; no validation.
+
+    Concrete inputs: panels that follow δ̂'s dependence on the centre
+    (`solvable.judge.error_centre_rules`, 6 Gauss–Legendre nodes per panel; within 1e-10 of
+    rules of 16 nodes and of a brute-force rule); all nodes of all points go through one call
+    of the kernel. Traced inputs (jit, grad): a 48-node Gauss–Hermite rule over the centre,
+    accurate while the centre's spread stays within the candidates' reach (1.6% off at k = 2
+    with sd = 5).
+
+    Examples
+    --------
+    sd = 0 is the exact judge, and k = 1 does not see the judge:
+
+    >>> import numpy as np
+    >>> bool(centre_averaged_error(4.0, 0.0, 0.3, 0.1, 0.0) == selection_error_normalized(
+    ...     4.0, 0.0, 0.3, 0.1))
+    True
+    >>> round(float(centre_averaged_error(1.0, 0.2, 0.3, 0.1, 0.8)), 8)   # 1 + b²
+    1.09
+    """
+    k, t, b, a, sd = jnp.broadcast_arrays(*(jnp.asarray(x, jnp.float64) for x in (k, t, b, a,
+                                                                                sd)))
+    if not all(is_concrete(x) for x in (k, t, b, a, sd)):
+        e, w = centre_rule(1.0)
+        e = sd[..., None] * e
+        k, t, b, a = (x[..., None] for x in (k, t, b, a))
+        return jnp.sum(w * _delta_vec(k, t, b, a - e), axis=-1)
+    shape = k.shape
+    k, t, b, a, sd = (np.asarray(x).ravel() for x in (k, t, b, a, sd))
+    out = np.zeros(k.shape)
+    noisy = (sd > 0) & (k != 1.0) & np.isfinite(t)
+    quiet = np.nonzero(~noisy)[0]
+    if quiet.size:
+        out[quiet] = np.asarray(_delta_vec(k[quiet], t[quiet], b[quiet], a[quiet]))
+    idx = np.nonzero(noisy)[0]
+    if idx.size:
+        e, w, owner = error_centre_rules(k[idx], t[idx], a[idx], sd[idx], nodes=6)
+        rep = idx[owner]
+        vals = np.asarray(_delta_vec(k[rep], t[rep], b[rep], a[rep] - e))
+        out[idx] = np.bincount(owner, weights=w * vals, minlength=idx.size)
+    return jnp.asarray(out.reshape(shape))
 
 
 def best_of_k_error(k, *, mean=0.0, std=1.0, teacher=0.0, reward=0.0, judge=None):
