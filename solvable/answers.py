@@ -735,6 +735,18 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
     e = a − b ± η, where the accuracy switches at large k (`solvable.judge.step_centre_rule`);
     all nodes of all points go through one call of `accuracy_normalized`.
 
+    Parameters
+    ----------
+    k, t, b, a, eta : array_like
+        As in `accuracy_normalized`.
+    sd : array_like
+        √Var ε̄ / s ≥ 0, the centre's misreading in units of s.
+
+    Returns
+    -------
+    numpy.ndarray
+        The accuracy, of the broadcast shape.
+
     Examples
     --------
     sd = 0 is the exact judge; k = 1 does not depend on the judge:
@@ -746,6 +758,8 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
     >>> round(float(centre_averaged_accuracy(1, 0.0, 0.2, 0.3, 0.5, 0.7)), 6)  # q_0
     0.375948
     """
+    for name, value in (("k", k), ("t", t), ("b", b), ("a", a), ("eta", eta), ("sd", sd)):
+        check_real(name, value)
     k, t, b, a, eta, sd = np.broadcast_arrays(*(np.asarray(v, np.float64)
                                                 for v in (k, t, b, a, eta, sd)))
     shape = k.shape

@@ -508,6 +508,15 @@ def noisy_best_of_k_coefficient(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
     2v < s² (a wider centre lands where candidates are too sparse for a 1/k² law); ValueError
     otherwise. v = 0 with μ_R = μ_T is `best_of_k_asymptote`'s π s² e^{b²/s²}.
 
+    Parameters
+    ----------
+    mean, std : float
+        The predictive N(mean, std²).
+    teacher, reward : float
+        μ_T and μ_R (the centre's mean).
+    centre_variance : float
+        v = Var ε̄ ≥ 0 (units of y²).
+
     Returns
     -------
     float
@@ -535,7 +544,16 @@ def noisy_best_of_k_coefficient(*, mean=0.0, std=1.0, teacher=0.0, reward=0.0,
 
 
 class SplitAsymptote(NamedTuple):
-    """Large-budget compute-optimal split of best-of-k with a noisy judge (`split_asymptote`)."""
+    """Large-budget compute-optimal split of best-of-k with a noisy judge (`split_asymptote`):
+    ``k`` and ``calls`` (k*, m*), ``error`` (δ there by the same law), and the exponents of k*
+    and m* in the budget.
+
+    Examples
+    --------
+    >>> a = split_asymptote(1e4, call_noise=0.5)
+    >>> a.k_exponent, a.calls_exponent
+    (0.3333333333333333, 0.6666666666666666)
+    """
 
     k: np.ndarray
     calls: np.ndarray

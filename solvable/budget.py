@@ -45,12 +45,25 @@ def compute_cost(k, calls, call_cost, call_scope="candidate"):
     """Compute of k samples judged by ``calls`` calls each: k(1 + λm) (``"candidate"``) or
     k + λm (``"set"``: one call scores all k candidates). calls = 0 is a plain vote (cost k).
 
+    Parameters
+    ----------
+    k, calls : int or array
+        Samples and calls per candidate.
+    call_cost : float
+        λ > 0.
+    call_scope : {"candidate", "set"}
+
+    Returns
+    -------
+    float or numpy.ndarray
+
     Examples
     --------
     >>> compute_cost(8, 4, 0.5), compute_cost(8, 4, 0.5, "set")
     (24.0, 10.0)
     """
     check_choice("call_scope", call_scope, CALL_SCOPES)
+    check_positive("call_cost", call_cost)
     k, m = numbers("k", k), numbers("calls", calls)
     lam = float(call_cost)
     cost = k * (1.0 + lam * m) if call_scope == "candidate" else k + lam * m
@@ -59,8 +72,24 @@ def compute_cost(k, calls, call_cost, call_scope="candidate"):
 
 def default_grid(largest: int, small: int = 8, points: int = 16) -> np.ndarray:
     """Every integer up to ``small``, then about ``points`` geometrically spaced integers up
-    to ``largest`` (the grid of k or m the budget tables use by default)."""
+    to ``largest`` (the grid of k or m the budget tables use by default).
+
+    Parameters
+    ----------
+    largest, small, points : int
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Examples
+    --------
+    >>> default_grid(40, small=4, points=4).tolist()
+    [1, 2, 3, 4, 9, 19, 40]
+    """
     check_integer_at_least("largest", largest, 1)
+    check_integer_at_least("small", small, 1)
+    check_integer_at_least("points", points, 2)
     dense = np.arange(1, min(small, largest) + 1)
     sparse = np.round(np.geomspace(max(small, 1), largest, points)) if largest > small else []
     return np.unique(np.concatenate([dense, np.asarray(sparse, int)])).astype(int)
@@ -94,6 +123,18 @@ class Split:
     table : ndarray [T, K, M]
         The judge's value at each grid point; ``vote_table`` [K] the vote's.
     metric, call_cost, call_scope : as given.
+
+    Parameters
+    ----------
+    The attributes above, in that order (made by `optimal_split`, not by hand).
+
+    Examples
+    --------
+    >>> from solvable.judge import Judge
+    >>> split = optimal_split([1, 4], tolerance=0.5, judge=Judge(call_noise=1.0), ks=[1, 2],
+    ...                       calls=[1])
+    >>> split.k.tolist(), split.calls.tolist()
+    ([1.0, 2.0], [0.0, 1.0])
     """
 
     budget: np.ndarray

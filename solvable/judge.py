@@ -33,8 +33,9 @@ from ._quadrature import hermite_rule
 from ._validate import check_choice, check_integer_at_least, check_nonnegative
 from .equivalents import OffsetLaw
 
-__all__ = ["Judge", "AGGREGATES", "centre_rule", "step_centre_rule", "step_centre_rules",
-           "error_centre_rules", "judged_law"]
+__all__ = ["Judge", "AGGREGATES", "judged_law"]
+# centre_rule, step_centre_rule(s) and error_centre_rules are the quadrature rules the exact
+# functions use; public inside the package, not part of its API.
 
 AGGREGATES = ("mean", "sum")
 """How a candidate's m scores combine: their mean (temperature unchanged) or their sum
@@ -234,6 +235,18 @@ def judged_law(law: OffsetLaw, judge: Judge) -> OffsetLaw:
     independent of x, so Var Δ_R grows by ``judge.centre_variance`` and nothing else changes
     (the law is no longer rank one where it grows). docs/theory.md §10.
 
+    Parameters
+    ----------
+    law : OffsetLaw
+        The offsets' law of the exact judge.
+    judge : Judge
+        The noisy judge.
+
+    Returns
+    -------
+    OffsetLaw
+        ``law`` itself when the centre has no noise.
+
     Examples
     --------
     >>> from solvable import OffsetLaw
@@ -243,6 +256,9 @@ def judged_law(law: OffsetLaw, judge: Judge) -> OffsetLaw:
     >>> float(noisy.var_reward), float(noisy.cov), noisy.rank_one
     (2.25, 1.0, False)
     """
+    if not isinstance(law, OffsetLaw):
+        raise ValueError(f"law must be an OffsetLaw, got {type(law).__name__}")
+    judge = check_judge(judge, exact=False)
     v = judge.centre_variance
     if v == 0.0:
         return law

@@ -188,6 +188,19 @@ def centre_averaged_error(k, t, b, a, sd):
     accurate while the centre's spread stays within the candidates' reach (1.6% off at k = 2
     with sd = 5).
 
+    Parameters
+    ----------
+    k, t, b, a : array_like
+        As in `selection_error_normalized`: k ≥ 1, t = T/(2s²), b = (m − μ_T)/s,
+        a = (m − μ_R)/s.
+    sd : array_like
+        √Var ε̄ / s ≥ 0, the centre's misreading in units of s.
+
+    Returns
+    -------
+    jax.Array
+        δ/s², of the broadcast shape.
+
     Examples
     --------
     sd = 0 is the exact judge, and k = 1 does not see the judge:
@@ -199,6 +212,8 @@ def centre_averaged_error(k, t, b, a, sd):
     >>> round(float(centre_averaged_error(1.0, 0.2, 0.3, 0.1, 0.8)), 8)   # 1 + b²
     1.09
     """
+    for name, value in (("k", k), ("t", t), ("b", b), ("a", a), ("sd", sd)):
+        check_real(name, value)
     k, t, b, a, sd = jnp.broadcast_arrays(*(jnp.asarray(x, jnp.float64) for x in (k, t, b, a,
                                                                                 sd)))
     if not all(is_concrete(x) for x in (k, t, b, a, sd)):

@@ -30,8 +30,9 @@ import numpy as np
 import pytest
 
 import solvable
-from solvable import (answers, asymptotics, average, equivalents, optimize, pools, selection,
-                      simulation, smc)
+from solvable import (answers, asymptotics, average, budget, equivalents, judge, optimize, pools,
+                      selection, simulation, smc)
+from solvable.judge import Judge
 
 RAGGED = [[1, 2], [3]]
 NUM = ("a", None, RAGGED)        # a numeric or array argument
@@ -70,6 +71,8 @@ MODEL = smc.product_model(2, 3.0, normalized=True)          # Markov, with attac
 LP, CH, LV = MODEL.log_probs, MODEL.children, MODEL.values.log
 ROWS = [{"T": 2, "N": 4.0}, {"T": 4, "N": 8.0}]
 POINT = dict(mean=0.2, std=1.0, teacher=0.0, reward=0.0)
+CALL_POOL = pools.Pool([[[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]]], [[1, 0, 1]], [[0, 1, 0]])
+JUDGE = Judge(calls=2, call_noise=0.5)
 
 
 def _quadratic(x):
@@ -104,15 +107,43 @@ TABLE_OF_CALLS = [
      dict(problem=OBJ, ridge=NUM_OPT)),
     # --- pointwise selection error -------------------------------------------------------------
     (solvable.selection_error, dict(k=4, temperature=1.0, **POINT),
-     dict(k=NUM, temperature=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM)),
+     dict(k=NUM, temperature=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM, judge=OBJ_OPT)),
     (solvable.best_of_k_error, dict(k=4, **POINT),
-     dict(k=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM)),
+     dict(k=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM, judge=OBJ_OPT)),
+    (selection.centre_averaged_error, dict(k=4.0, t=0.5, b=0.3, a=1.0, sd=0.5),
+     dict(k=NUM, t=NUM, b=NUM, a=NUM, sd=NUM)),
+    # --- repeated and noisy judge calls, the budget -----------------------------------------------
+    (solvable.Judge, dict(calls=2, call_noise=0.5, floor=0.0, score_noise=0.0, aggregate="mean"),
+     dict(calls=NUM, call_noise=NUM, floor=NUM, score_noise=NUM, aggregate=CHOICE)),
+    (judge.judged_law, dict(law=LAW, judge=JUDGE), dict(law=OBJ, judge=("a",))),
+    (budget.compute_cost, dict(k=2, calls=1, call_cost=1.0, call_scope="candidate"),
+     dict(k=NUM, calls=NUM, call_cost=NUM, call_scope=CHOICE)),
+    (budget.default_grid, dict(largest=16, small=8, points=16),
+     dict(largest=NUM, small=NUM, points=NUM)),
+    (budget.optimal_split, dict(budget=4, tolerance=0.5, judge=JUDGE, call_cost=1.0,
+                                call_scope="candidate", temperatures=(0.0,), ks=[1, 2],
+                                calls=[1], metric="accuracy", **POINT),
+     dict(budget=NUM, tolerance=("a", RAGGED), judge=OBJ_OPT, call_cost=NUM, call_scope=CHOICE,
+          temperatures=NUM, ks=NUM_OPT, calls=NUM_OPT, metric=CHOICE, mean=NUM, std=NUM,
+          teacher=NUM, reward=NUM)),
+    (budget.optimal_split_averaged, dict(problem=LAW, reward=None, budget=4, tolerance=0.5,
+                                         judge=JUDGE, call_cost=1.0, call_scope="candidate",
+                                         temperatures=(0.0,), ks=[1, 2], calls=[1], nodes=8),
+     dict(problem=OBJ, budget=NUM, tolerance=NUM, judge=OBJ_OPT, call_cost=NUM,
+          call_scope=CHOICE, temperatures=NUM, ks=NUM_OPT, calls=NUM_OPT, nodes=NUM)),
+    (asymptotics.noisy_best_of_k_coefficient, dict(centre_variance=0.1, **POINT),
+     dict(centre_variance=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM)),
+    (asymptotics.split_asymptote, dict(budget=1e4, call_noise=0.5, floor=0.0, call_cost=1.0,
+                                       call_scope="candidate", **POINT),
+     dict(budget=NUM, call_noise=NUM, floor=NUM, call_cost=NUM, call_scope=CHOICE, mean=NUM,
+          std=NUM, teacher=NUM, reward=NUM)),
     (selection.selection_error_normalized, dict(k=4.0, t=0.5, b=0.3, a=1.0, where=None),
      dict(k=NUM, t=NUM, b=NUM, a=NUM, where=NUM_OPT)),
     # --- averaged error ------------------------------------------------------------------------
     (solvable.generalization_error,
      dict(problem=PROBLEM, reward=REWARD, k=4, temperature=1.0, nodes_1d=8, nodes_2d=24),
-     dict(problem=OBJ, reward=OBJ, k=NUM, temperature=NUM, nodes_1d=NUM, nodes_2d=NUM)),
+     dict(problem=OBJ, reward=OBJ, k=NUM, temperature=NUM, nodes_1d=NUM, nodes_2d=NUM,
+          judge=OBJ_OPT)),
     (average.average_over_offsets, dict(law=LAW, k=4, temperature=1.0, nodes_1d=8, nodes_2d=24),
      dict(law=OBJ, k=NUM, temperature=NUM, nodes_1d=NUM, nodes_2d=NUM)),
     (average.hermite_rule, dict(n=8), dict(n=NUM)),
@@ -168,12 +199,14 @@ TABLE_OF_CALLS = [
     (solvable.selection_accuracy, dict(k=4, temperature=1.0, tolerance=0.5, rule="softmax",
                                        samples=1024, seed=0, **POINT),
      dict(k=NUM, temperature=NUM, mean=NUM, std=NUM, teacher=NUM, reward=NUM, tolerance=NUM,
-          rule=CHOICE, samples=NUM, seed=NUM)),
+          rule=CHOICE, samples=NUM, seed=NUM, judge=OBJ_OPT)),
+    (answers.centre_averaged_accuracy, dict(k=4.0, t=0.5, b=0.1, a=0.2, eta=0.5, sd=0.3),
+     dict(k=NUM, t=NUM, b=NUM, a=NUM, eta=NUM, sd=NUM)),
     (solvable.generalization_accuracy,
      dict(problem=PROBLEM, reward=REWARD, k=4, temperature=1.0, tolerance=0.5, rule="softmax",
           nodes=8, samples=1024, seed=0),
      dict(problem=OBJ, reward=OBJ_OPT, k=NUM, temperature=NUM, tolerance=NUM, rule=CHOICE,
-          nodes=NUM, samples=NUM, seed=NUM)),
+          nodes=NUM, samples=NUM, seed=NUM, judge=OBJ_OPT)),
     (answers.accuracy_normalized, dict(k=4.0, t=0.5, b=0.1, a=0.2, eta=0.5),
      dict(k=NUM, t=NUM, b=NUM, a=NUM, eta=NUM)),
     (answers.bin_probabilities, dict(b=0.1, eta=0.5), dict(b=NUM, eta=NUM)),
@@ -181,7 +214,7 @@ TABLE_OF_CALLS = [
      dict(k=NUM, q0=NUM, others=NUM)),
     (answers.weighted_vote_accuracy, dict(k=4, t=0.5, b=0.1, a=0.2, eta=0.5, samples=1024,
                                           seed=0),
-     dict(k=NUM, t=NUM, b=NUM, a=NUM, eta=NUM, samples=NUM, seed=NUM)),
+     dict(k=NUM, t=NUM, b=NUM, a=NUM, eta=NUM, samples=NUM, seed=NUM, centre_sd=NUM)),
     (answers.weighted_vote_averaged,
      dict(problem=PROBLEM, reward=REWARD, k=4, temperature=1.0, tolerance=0.5, samples=1024,
           seed=0, controls=("softmax", "majority"), exact=None),
@@ -204,7 +237,7 @@ TABLE_OF_CALLS = [
      dict(problem=OBJ, reward=OBJ, ks=NUM, temperature=NUM, n_test=NUM, trials=NUM, seed=NUM,
           predictive=CHOICE, method=CHOICE, chunk_size=NUM, sample_dtype=CHOICE,
           teacher_draw=CHOICE, progress=FLAG, compute_theory=FLAG, strata=NUM, metric=CHOICE,
-          tolerance=NUM_OPT, rule=CHOICE)),
+          tolerance=NUM_OPT, rule=CHOICE, judge=OBJ_OPT)),
     (simulation.softmax_init, dict(shape=(3,), dtype=jnp.float64),
      dict(shape=NUM, dtype=("a", "nonsense", 3))),
     (simulation.softmax_step, dict(state=simulation.softmax_init((3,)), u=np.zeros(3),
@@ -236,6 +269,15 @@ TABLE_OF_CALLS = [
           seed=NUM)),
     (pools.rewardmath, dict(judge="Math_Shepherd", aggregate="min"),
      dict(judge=CHOICE, aggregate=CHOICE)),
+    (pools.rewardmath_panel, dict(judges=["ArmoRM"], aggregate="min"),
+     dict(judges=CHOICE, aggregate=CHOICE)),
+    (pools.codet_humaneval, dict(min_asserts=1), dict(min_asserts=NUM)),
+    (pools.allocate, dict(pool=CALL_POOL, budget=4, call_cost=1.0, call_scope="candidate",
+                          shared_calls=True, ks=[1, 2], calls=[1], temperatures=(0.0,),
+                          replacement=False, seed=0, max_call_subsets=256, n_call_subsets=256),
+     dict(pool=OBJ, budget=NUM, call_cost=NUM, call_scope=CHOICE, shared_calls=FLAG,
+          ks=NUM_OPT, calls=NUM_OPT, temperatures=NUM, replacement=FLAG, seed=NUM,
+          max_call_subsets=NUM, n_call_subsets=NUM)),
     (pools.fit, dict(pool=POOL, ks=[1, 2], temperatures=(0.0,), replacement=False,
                      free=("width", "spread"), start=None),
      dict(pool=OBJ, ks=NUM, temperatures=NUM, replacement=FLAG, free=CHOICE + (None,),
@@ -396,6 +438,7 @@ def test_sweep_covers_the_public_api():
         "PredictiveMoments", "Slopes", "Optimum", "SearchState", "SoftmaxState", "BestOfState",
         "Student", "SimulationResult", "WeightedVote", "SelectionCurve", "BestSetting",
         "PoolFit", "BellmanError", "SMCState", "SMCInfo", "TVEstimate", "GrowthFit", "SlopeFit",
+        "Split", "SplitAsymptote", "Allocation",
         # named tuples that JAX rebuilds from arbitrary leaves
         "Process", "Values",
         # no arguments
@@ -403,7 +446,7 @@ def test_sweep_covers_the_public_api():
     }
     swept = {getattr(fn, "__name__", None) for fn, _, _ in TABLE_OF_CALLS}
     modules = [solvable, solvable.problem, equivalents, selection, average, asymptotics, optimize,
-               simulation, answers, pools, smc]
+               simulation, answers, pools, smc, judge, budget]
     missing = []
     for module in modules:
         for name in module.__all__:

@@ -51,6 +51,8 @@ SECTIONED = [
     "solvable.figures",
     "solvable.pools",
     "solvable.answers",
+    "solvable.judge",
+    "solvable.budget",
 ]
 # ... except objects defined in these modules, whose docstrings are being brought to that form
 # on other branches: remove an entry once its module's docstrings have the sections

@@ -1374,12 +1374,14 @@ def rewardmath_panel(judges=None, aggregate: str = "min") -> Pool:
     --------
     >>> from solvable import pools
     >>> panel = pools.rewardmath_panel(["internlm2", "ArmoRM", "gpt4"])
-    >>> panel.calls.shape, panel.num_calls.max()
+    >>> panel.calls.shape, int(panel.num_calls.max())
     ((483, 10, 3), 3)
     """
     names = _judges() if judges is None else judges
-    if isinstance(names, str) or not len(names):
-        raise ValueError(f"judges must be a non-empty sequence of judge names, got {judges!r}")
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not len(names):
+        raise ValueError(f"judges must be a non-empty list of judge names, got {judges!r}")
+    if aggregate not in _PRM_AGGREGATES:
+        raise ValueError(f"aggregate must be one of {_PRM_AGGREGATES}, got {aggregate!r}")
     columns = []
     for name in names:
         s = rewardmath(name, aggregate).scores

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from .._validate import check_bool, check_choice, check_integer_at_least, check_positive, numbers
+from .._validate import (check_bool, check_choice, check_integer_at_least, check_nonnegative,
+                         check_positive, numbers)
 from ..budget import CALL_SCOPES, compute_cost
 from .curves import Pool, selection_curve
 
@@ -45,6 +46,19 @@ class Allocation:
     settings : list of (rule, k, m)
         The grid's cells; ``values`` [cells, Q] their per-question accuracies; ``costs``
         [cells].
+
+    Parameters
+    ----------
+    The attributes above, in that order (made by `allocate`, not by hand).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvable import pools
+    >>> calls = np.array([[[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]]])
+    >>> split = pools.allocate(pools.Pool(calls, [[1, 0, 1]]), [2, 6])
+    >>> split.rule, split.mean.round(3).tolist()
+    (['best_of_k', 'best_of_k'], [0.667, 1.0])
     """
 
     budget: np.ndarray
@@ -123,6 +137,7 @@ def allocate(pool: Pool, budget, *, call_cost=1.0, call_scope="candidate", share
         calls = np.arange(1, int(pool.num_calls.min()) + 1)
     check_integer_at_least("ks", ks, 1)
     check_integer_at_least("calls", calls, 1)
+    check_nonnegative("temperatures", temperatures, allow_inf=True)
     ks = np.unique(np.atleast_1d(np.asarray(ks, int)))
     calls = np.unique(np.atleast_1d(np.asarray(calls, int)))
     settings, values, errors = [], [], []
