@@ -34,7 +34,7 @@ from .judge import Judge, check_judge, judged_law
 from .selection import centre_averaged_error
 
 __all__ = ["compute_cost", "optimal_split", "optimal_split_averaged", "Split", "CALL_SCOPES",
-           "METRICS", "default_grid"]
+           "METRICS", "default_grid", "crossover_budget"]
 
 CALL_SCOPES = ("candidate", "set")
 _TIE = 1e-12     # accuracies closer than this count as equal (the vote, needing no judge, wins)
@@ -157,6 +157,37 @@ class Split:
     call_scope: str
 
 
+def crossover_budget(budget, wins) -> float:
+    """The smallest of the (sorted) ``budget`` from which ``wins`` (the judge beats the vote)
+    holds at every larger budget; NaN if it does not hold at the largest.
+
+    Parameters
+    ----------
+    budget : array [B]
+        Increasing budgets.
+    wins : array of bool [B]
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> crossover_budget([1, 2, 4, 8], [False, True, False, True])
+    8.0
+    """
+    check_real("budget", budget)
+    check_real("wins", wins)
+    budget, wins = np.asarray(budget, float), np.asarray(wins, bool)
+    if budget.shape != wins.shape or budget.ndim != 1:
+        raise ValueError(f"budget and wins must be 1-D of one length, got shapes "
+                         f"{budget.shape} and {wins.shape}")
+    if not (wins.any() and wins[-1]):
+        return math.nan
+    losses = np.flatnonzero(~wins)
+    return float(budget[0 if losses.size == 0 else losses[-1] + 1])
+
+
 def _check_common(budget, call_cost, call_scope, metric, ks, calls, temperatures):
     check_positive("budget", budget)
     budget = np.atleast_1d(numbers("budget", budget)).astype(float)
@@ -208,13 +239,8 @@ def _best(budget, table, vote, ks, calls, temps, call_cost, call_scope, metric,
                 best = (ks[j], 0, np.nan, vote[j])
         if best is not None:
             out["k"][i], out["calls"][i], out["temperature"][i], out["value"][i] = best
-    crossover = math.nan
-    if vote is not None:
-        wins = out["judge_value"] > out["vote_value"] + _TIE
-        if wins.any() and wins[-1]:
-            last_loss = np.flatnonzero(~wins)
-            first = 0 if last_loss.size == 0 else last_loss[-1] + 1
-            crossover = float(budget[first])
+    crossover = (crossover_budget(budget, out["judge_value"] > out["vote_value"] + _TIE)
+                 if vote is not None else math.nan)
     return Split(budget=budget, crossover=crossover, judge_ceiling=judge_ceiling,
                  vote_ceiling=vote_ceiling, ks=ks, calls_grid=calls, temperatures=temps,
                  table=table, vote_table=vote, metric=metric, call_cost=call_cost,

@@ -118,6 +118,8 @@ TABLE_OF_CALLS = [
     (judge.judged_law, dict(law=LAW, judge=JUDGE), dict(law=OBJ, judge=("a",))),
     (budget.compute_cost, dict(k=2, calls=1, call_cost=1.0, call_scope="candidate"),
      dict(k=NUM, calls=NUM, call_cost=NUM, call_scope=CHOICE)),
+    (budget.crossover_budget, dict(budget=[1, 2], wins=[False, True]),
+     dict(budget=NUM, wins=NUM)),
     (budget.default_grid, dict(largest=16, small=8, points=16),
      dict(largest=NUM, small=NUM, points=NUM)),
     (budget.optimal_split, dict(budget=4, tolerance=0.5, judge=JUDGE, call_cost=1.0,

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validate import (check_bool, check_choice, check_integer_at_least, check_nonnegative,
                          check_positive, numbers)
-from ..budget import CALL_SCOPES, compute_cost
+from ..budget import CALL_SCOPES, compute_cost, crossover_budget
 from .curves import Pool, selection_curve
 
 __all__ = ["allocate", "Allocation"]
@@ -193,10 +193,6 @@ def allocate(pool: Pool, budget, *, call_cost=1.0, call_scope="candidate", share
                 out["advantage"][i] = diff.mean()
                 out["advantage_stderr"][i] = math.hypot(
                     diff.std(ddof=1) / math.sqrt(Q) if Q > 1 else 0.0, errors[j])
-    crossover = math.nan
-    wins = out["advantage"] > 0
-    if wins.any() and wins[-1]:
-        losses = np.flatnonzero(~wins)
-        crossover = float(budget[0 if losses.size == 0 else losses[-1] + 1])
+    crossover = crossover_budget(budget, out["advantage"] > 0)
     return Allocation(budget=budget, rule=rules, crossover=crossover, settings=settings,
                       values=values, costs=costs, **out)
