@@ -760,6 +760,10 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
     """
     for name, value in (("k", k), ("t", t), ("b", b), ("a", a), ("eta", eta), ("sd", sd)):
         check_real(name, value)
+        if not is_concrete(value):
+            raise ValueError(f"{name}: the accuracy of a noisy judge is computed on concrete "
+                             "values (its quadrature over the centre is built per point), "
+                             "not under jit, vmap or grad")
     k, t, b, a, eta, sd = np.broadcast_arrays(*(np.asarray(v, np.float64)
                                                 for v in (k, t, b, a, eta, sd)))
     shape = k.shape

@@ -328,3 +328,15 @@ def test_crossover_and_ceilings():
     split = optimal_split([2, 8, 32, 128, 512], tolerance=0.5, mean=0.2, reward=0.9,
                           judge=Judge(call_noise=1.0), **grid)
     assert math.isnan(split.crossover) and split.judge_ceiling < split.vote_ceiling
+
+
+def test_noisy_accuracy_under_tracing_says_so():
+    """The accuracy's centre rule is built per point from concrete values: under jit the call
+    fails with a ValueError that says why (the error falls back to Gauss–Hermite instead)."""
+    import jax
+    with pytest.raises(ValueError, match="concrete"):
+        jax.jit(lambda a: centre_averaged_accuracy(4.0, 0.0, 0.1, a, 0.5, 0.3))(0.2)
+    from solvable.selection import centre_averaged_error
+    traced = float(jax.jit(lambda a: centre_averaged_error(4.0, 0.0, 0.1, a, 0.3))(0.2))
+    assert traced == pytest.approx(float(centre_averaged_error(4.0, 0.0, 0.1, 0.2, 0.3)),
+                                   rel=1e-8)
