@@ -258,16 +258,6 @@ class Pool:
         full = np.all(~np.isnan(self.calls) | ~self.valid[:, :, None], axis=1)
         return np.sum(full, axis=1)
 
-    def with_scores(self, scores) -> "Pool":
-        """The same samples, correctness and labels under other scores [Q, n_max] (NaN
-        at the padding; no calls). Used by the rules over subsets of calls."""
-        new = object.__new__(Pool)
-        for field in ("correct", "answers", "questions", "answer_names", "mixed_labels"):
-            object.__setattr__(new, field, getattr(self, field))
-        object.__setattr__(new, "scores", np.where(self.valid, scores, np.nan))
-        object.__setattr__(new, "calls", None)
-        return new
-
     @property
     def valid(self) -> np.ndarray:
         """[Q, n_max] mask of the samples present."""
@@ -629,10 +619,11 @@ def _best_of_k(pool: Pool, k, replacement):
     w = np.where(valid, pool.correct, 0.0) / np.maximum(at, 1)
     n_max = pool.scores.shape[1]
     Q = pool.num_questions
-    hist = np.zeros((Q, n_max + 1))
-    rows = np.broadcast_to(np.arange(Q)[:, None], w.shape)
-    np.add.at(hist, (rows, np.where(valid, below + at, 0)), w)
-    np.add.at(hist, (rows, np.where(valid, below, 0)), -w)
+    rows = np.broadcast_to(np.arange(Q)[:, None] * (n_max + 1), w.shape)
+    hist = (np.bincount((rows + np.where(valid, below + at, 0)).ravel(), weights=w.ravel(),
+                        minlength=Q * (n_max + 1))
+            - np.bincount((rows + np.where(valid, below, 0)).ravel(), weights=w.ravel(),
+                          minlength=Q * (n_max + 1))).reshape(Q, n_max + 1)
     out = np.empty((Q, k.size))
     a = np.arange(n_max + 1)
     for n in np.unique(pool.n):            # one table per distinct pool size
@@ -1005,10 +996,30 @@ def _check_calls(pool: Pool, calls, shared: bool) -> int:
 
 
 def _call_means(calls, index, weight):
-    """Σ weight · calls at ``index`` ([Q, n or 1, m]) over the chosen calls: [Q, n]."""
+    """Σ weight · calls at ``index`` ([Q, n, m]) over each sample's chosen calls: [Q, n]."""
     shape = calls.shape[:2] + index.shape[2:]
     return np.sum(np.take_along_axis(calls, np.broadcast_to(index, shape), axis=2)
                   * np.broadcast_to(weight, shape), axis=2)
+
+
+_STACKED_ENTRIES = 2_000_000   # samples per batch of call-subset rounds run through a rule at once
+
+
+def _stacked(pool: Pool, scores) -> Pool:
+    """The pool repeated len(scores)/Q times under the given scores [b·Q, n_max] (a batch of
+    call-subset rounds as extra questions)."""
+    reps = scores.shape[0] // pool.num_questions
+    new = object.__new__(Pool)
+    valid = np.tile(pool.valid, (reps, 1))
+    object.__setattr__(new, "scores", np.where(valid, scores, np.nan))
+    object.__setattr__(new, "correct", np.tile(pool.correct, (reps, 1)))
+    object.__setattr__(new, "answers", None if pool.answers is None
+                       else np.tile(pool.answers, (reps, 1)))
+    for field in ("questions", "calls"):
+        object.__setattr__(new, field, None)
+    object.__setattr__(new, "answer_names", pool.answer_names)
+    object.__setattr__(new, "mixed_labels", pool.mixed_labels)
+    return new
 
 
 def _over_calls(pool: Pool, m: int, shared: bool, rule_values, max_subsets: int,
@@ -1036,8 +1047,6 @@ def _over_calls(pool: Pool, m: int, shared: bool, rule_values, max_subsets: int,
         sizes = np.array([len(x) for x in subsets])
         widths = np.array([x.shape[1] for x in subsets])
         rounds = int(sizes.max())
-        weight = np.where(np.arange(m)[None, :] < widths[:, None], 1.0 / widths[:, None],
-                          0.0)[:, None, :]                                          # [Q, 1, m]
     else:
         own = present.sum(axis=2)
         exact = np.all(~pool.valid | (own <= m), axis=1)
@@ -1047,19 +1056,29 @@ def _over_calls(pool: Pool, m: int, shared: bool, rule_values, max_subsets: int,
         used = np.minimum(own, m)[:, :, None]
         weight = np.where(np.arange(m)[None, None, :] < used, 1.0 / np.maximum(used, 1), 0.0)
     total = sq = mc2 = 0.0
-    for r in range(rounds):
-        if shared:
-            index = np.zeros((Q, 1, m), np.int64)
-            for q, x in enumerate(subsets):
-                index[q, 0, :widths[q]] = x[r % len(x)]
-        else:
-            keys = np.where(present, rng.random(pool.calls.shape), np.inf)
-            index = np.argsort(keys, axis=2)[:, :, :m]
-        values, mc = rule_values(pool.with_scores(_call_means(calls, index, weight)))
-        share = np.where(r < sizes, 1.0 / sizes, 0.0)[:, None]
-        total = total + share * values
-        sq = sq + share * values ** 2
-        mc2 = mc2 + share * mc ** 2
+    n_max = pool.scores.shape[1]
+    batch = max(1, min(rounds, _STACKED_ENTRIES // max(Q * n_max, 1)))
+    for r0 in range(0, rounds, batch):
+        means = []
+        for r in range(r0, min(r0 + batch, rounds)):
+            if shared:        # the chosen calls' weights 1/m_q: a batched matrix product
+                chosen = np.zeros((Q, calls.shape[2]))
+                for q, x in enumerate(subsets):
+                    chosen[q, x[r % len(x)]] = 1.0 / widths[q]
+                means.append(np.einsum("qnm,qm->qn", calls, chosen))
+            else:
+                keys = np.where(present, rng.random(pool.calls.shape), np.inf)
+                index = np.argsort(keys, axis=2)[:, :, :m]
+                means.append(_call_means(calls, index, weight))
+        # the rounds of a batch go through the rule at once, as extra questions
+        values, mc = rule_values(_stacked(pool, np.concatenate(means)))
+        for j in range(len(means)):
+            r = r0 + j
+            share = np.where(r < sizes, 1.0 / sizes, 0.0)[:, None]
+            v, e = values[j * Q:(j + 1) * Q], mc[j * Q:(j + 1) * Q]
+            total = total + share * v
+            sq = sq + share * v ** 2
+            mc2 = mc2 + share * e ** 2
     spread = np.where(exact[:, None], 0.0,
                       np.maximum(sq - total ** 2, 0.0) * sizes[:, None] / np.maximum(
                           sizes[:, None] - 1, 1))
