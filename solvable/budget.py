@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Optional
 
 import numpy as np
 from scipy.special import ndtr
@@ -303,12 +302,9 @@ def optimal_split(budget, *, tolerance=None, judge=None, call_cost=1.0, call_sco
     check_positive("std", std)
     s = float(std)
     b, a = (float(mean) - float(teacher)) / s, (float(mean) - float(reward)) / s
-    var = judge.floor ** 2 + judge.call_noise ** 2 / ms                     # [M]
-    t = np.array([float(judge.temperature(T)) for T in temps]) / (2.0 * s * s)
-    if judge.aggregate == "sum":             # the temperature depends on m: T/m
-        t = t[:, None] / ms[None, :]                                       # [T, M]
-    else:
-        t = np.broadcast_to(t[:, None], (len(temps), len(ms)))
+    judges = [judge.replace(calls=int(m)) for m in ms]          # the grid's judges, m calls
+    var = np.array([j.centre_variance for j in judges])                    # [M]
+    t = np.array([[float(j.temperature(T)) for j in judges] for T in temps]) / (2.0 * s * s)
     kk = ks[None, :, None].astype(float)
     if metric == "accuracy":
         if tolerance is None:

@@ -340,3 +340,21 @@ def test_noisy_accuracy_under_tracing_says_so():
     traced = float(jax.jit(lambda a: centre_averaged_error(4.0, 0.0, 0.1, a, 0.3))(0.2))
     assert traced == pytest.approx(float(centre_averaged_error(4.0, 0.0, 0.1, 0.2, 0.3)),
                                    rel=1e-8)
+
+
+def test_split_table_uses_each_cells_judge():
+    """Every cell of the table is the judge with that cell's m calls, whatever the judge's own
+    ``calls`` (with the sum of scores the temperature is T/m of the cell, not of the judge
+    given): the table against `selection_accuracy` and `selection_error` cell by cell."""
+    judge = Judge(calls=3, call_noise=0.8, floor=0.1, aggregate="sum")
+    point = dict(mean=0.3, std=1.0, teacher=0.0, reward=0.1)
+    acc = optimal_split([100], tolerance=0.5, judge=judge, ks=[4], calls=[2, 5],
+                        temperatures=(0.6,), **point)
+    err = optimal_split([100], judge=judge, ks=[4], calls=[2, 5], temperatures=(0.6,),
+                        metric="error", **point)
+    for j, m in enumerate((2, 5)):
+        cell = judge.replace(calls=m)
+        assert acc.table[0, 0, j] == pytest.approx(float(selection_accuracy(
+            4, 0.6, tolerance=0.5, judge=cell, **point)), abs=1e-14)
+        assert err.table[0, 0, j] == pytest.approx(float(selection_error(
+            4.0, 0.6, judge=cell, **point)), rel=1e-13)
