@@ -69,7 +69,7 @@ from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule_k_temperature, law_of
 from .equivalents import OffsetLaw
-from .judge import check_judge, judged_law, step_centre_rules
+from .judge import average_over_centre, check_judge, judged_law, step_centre_rules
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
                         log_survival_at_split, merge_sorted,
@@ -768,25 +768,20 @@ def centre_averaged_accuracy(k, t, b, a, eta, sd):
                                                 for v in (k, t, b, a, eta, sd)))
     shape = k.shape
     k, t, b, a, eta, sd = (x.ravel() for x in (k, t, b, a, eta, sd))
-    is_noisy = (sd > 0) & (k != 1.0) & ~np.isinf(t)
-    noisy, quiet = np.nonzero(is_noisy)[0], np.nonzero(~is_noisy)[0]
-    out = np.zeros(k.shape)
-    if quiet.size:
-        out[quiet] = np.asarray(accuracy_normalized(k[quiet], t[quiet], b[quiet], a[quiet],
-                                                    eta[quiet]))
-    if noisy.size:
-        # the accuracy moves over a width ≳ 1/k in the centre at T = 0 (the kept candidate is
-        # within ~1/(k φ) of it), ≳ √(t/(1 + t)) otherwise: the panels are graded down to a
-        # tenth of that (tests/test_judge.py::test_centre_rules_are_converged)
+    # the accuracy moves over a width ≳ 1/k in the centre at T = 0 (the kept candidate is
+    # within ~1/(k φ) of it), ≳ √(t/(1 + t)) otherwise: the panels are graded down to a tenth
+    # of that (tests/test_judge.py::test_centre_rules_are_converged)
+    with np.errstate(invalid="ignore"):          # t = ∞: the point does not see the centre
         finest = 0.1 * np.maximum(1.0 / k, np.sqrt(t / (1.0 + t)))
-        finest = np.where(np.isfinite(finest), finest, 0.0)
-        c = a[noisy] - b[noisy]
-        e, w, owner = step_centre_rules(sd[noisy], np.stack([c - eta[noisy], c + eta[noisy]], 1),
-                                        finest=finest[noisy])
-        rep = noisy[owner]
-        vals = np.asarray(accuracy_normalized(k[rep], t[rep], b[rep], a[rep] - e, eta[rep]))
-        out[noisy] = np.clip(np.bincount(owner, weights=w * vals, minlength=noisy.size),
-                             0.0, 1.0)
+    finest = np.where(np.isfinite(finest), finest, 0.0)
+    c = a - b
+
+    def rules(idx):
+        return step_centre_rules(sd[idx], np.stack([c[idx] - eta[idx], c[idx] + eta[idx]], 1),
+                                 finest=finest[idx])
+
+    out = np.clip(average_over_centre(accuracy_normalized, k, t, b, a, sd, rules, eta),
+                  0.0, 1.0)
     return out.reshape(shape)
 
 

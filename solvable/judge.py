@@ -266,6 +266,29 @@ def judged_law(law: OffsetLaw, judge: Judge) -> OffsetLaw:
                      predictive_var=law.predictive_var, rank_one=False)
 
 
+def average_over_centre(value, k, t, b, a, sd, rules, *extra):
+    """E_e[value(k, t, b, a − e, *extra)], e ~ N(0, sd²), at N points (flat NumPy arrays,
+    normalised units): the skeleton shared by the noisy judge's error and accuracy.
+
+    Points that do not see the centre (sd = 0, k = 1, t = ∞) are evaluated directly; for the
+    others ``rules(idx)`` gives the flat (nodes, weights, owner) of the centre's rule at the
+    points ``idx`` (`step_centre_rules`, `error_centre_rules`), and all their nodes go through
+    one call of ``value``.
+    """
+    out = np.zeros(k.shape)
+    noisy = (sd > 0) & (k != 1.0) & np.isfinite(t)
+    quiet, idx = np.nonzero(~noisy)[0], np.nonzero(noisy)[0]
+    if quiet.size:
+        out[quiet] = np.asarray(value(k[quiet], t[quiet], b[quiet], a[quiet],
+                                      *(x[quiet] for x in extra)))
+    if idx.size:
+        e, w, owner = rules(idx)
+        rep = idx[owner]
+        vals = np.asarray(value(k[rep], t[rep], b[rep], a[rep] - e, *(x[rep] for x in extra)))
+        out[idx] = np.bincount(owner, weights=w * vals, minlength=idx.size)
+    return out
+
+
 DELTA_PANEL = 0.5       # panel width (units of s) where the error changes with the centre
 
 

@@ -38,7 +38,7 @@ from . import _config  # noqa: F401  (float64)
 from ._schedule import evaluate
 from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
                         check_real, is_concrete)
-from .judge import centre_rule, check_judge, error_centre_rules
+from .judge import average_over_centre, centre_rule, check_judge, error_centre_rules
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized",
            "centre_averaged_error"]
@@ -223,17 +223,9 @@ def centre_averaged_error(k, t, b, a, sd):
         return jnp.sum(w * _delta_vec(k, t, b, a - e), axis=-1)
     shape = k.shape
     k, t, b, a, sd = (np.asarray(x).ravel() for x in (k, t, b, a, sd))
-    out = np.zeros(k.shape)
-    noisy = (sd > 0) & (k != 1.0) & np.isfinite(t)
-    quiet = np.nonzero(~noisy)[0]
-    if quiet.size:
-        out[quiet] = np.asarray(_delta_vec(k[quiet], t[quiet], b[quiet], a[quiet]))
-    idx = np.nonzero(noisy)[0]
-    if idx.size:
-        e, w, owner = error_centre_rules(k[idx], t[idx], a[idx], sd[idx], nodes=6)
-        rep = idx[owner]
-        vals = np.asarray(_delta_vec(k[rep], t[rep], b[rep], a[rep] - e))
-        out[idx] = np.bincount(owner, weights=w * vals, minlength=idx.size)
+    out = average_over_centre(
+        _delta_vec, k, t, b, a, sd,
+        lambda idx: error_centre_rules(k[idx], t[idx], a[idx], sd[idx], nodes=6))
     return jnp.asarray(out.reshape(shape))
 
 
