@@ -94,8 +94,8 @@ def _codet_panels(ax_k, ax_b, size):
     ax_k.set_xlabel("programs k")
     ax_k.set_ylabel("fraction of problems solved")
     ax_k.set_title("CodeT HumanEval: tests as judge calls", fontsize=8.5)
-    ax_k.legend(loc="upper left", fontsize=5.8, title="data, exact over subsets",
-                title_fontsize=6)
+    ax_k.legend(loc="upper left", fontsize=5.8, title_fontsize=6,
+                title=f"data: exact over program subsets,\n{n_sub} random test subsets")
     ok = np.isfinite(split.mean)
     style.errorbar(ax_b, split.budget[ok], split.mean[ok], split.stderr[ok],
                    c=style.color("blue"), label="compute-optimal (k, m)",
