@@ -36,6 +36,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",   # MathJax 3 shipped with the pages: formulas render offline
     "numpydoc",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

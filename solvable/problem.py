@@ -184,7 +184,7 @@ def paper_problem(**changes) -> Problem:
 
     The one definition of the synthetic setting of Halder & Pehlevan, "Demystifying
     LLM-as-a-Judge: Analytically Tractable Model for Inference-Time Scaling" (arXiv
-    2512.19905), used by the figures, ``python -m solvable``, the notebooks and the test
+    2512.19905), used by the figures, ``solvable demo``, the notebooks and the test
     fixtures (docs/theory.md §1).
 
     Parameters

@@ -259,7 +259,14 @@ TABLE_OF_CALLS = [
     (pools.Pool, dict(scores=[[0.1, 0.5, 0.2]], correct=[[1, 0, 0]], answers=[[0, 1, 2]]),
      dict(scores=("a", None), correct=("a", None), answers=NUM_OPT)),   # ragged pools are valid
     (pools.Pool.from_table, dict(table=TABLE, question="q", score="s", correct="c"),
-     dict(table=(None, 3), question=CHOICE, score=CHOICE, correct=CHOICE, answer=(3,))),
+     dict(table=(None, 3), question=CHOICE, score=CHOICE + ([],), correct=CHOICE, answer=(3,),
+          format=CHOICE, mixed_labels=FLAG)),
+    (pools.analyze, dict(pool=CALL_POOL, rules=None, ks=[1, 2], temperatures=(), replacement=False,
+                         calls=None, budgets=None, call_cost=1.0, fit_model=False, n_boot=10,
+                         seed=0),
+     dict(pool=OBJ, rules=CHOICE + (["majority", "nope"],), ks=NUM_OPT, temperatures=NUM_OPT,
+          replacement=FLAG, calls=NUM_OPT, budgets=NUM_OPT, call_cost=NUM, fit_model=FLAG,
+          n_boot=NUM, seed=NUM)),
     (pools.selection_curve,
      dict(pool=POOL, rule="best_of_k", ks=[1, 2], temperature=0.0, replacement=False,
           max_exact=20000, n_subsets=2000, seed=0),
@@ -440,7 +447,7 @@ def test_sweep_covers_the_public_api():
         "PredictiveMoments", "Slopes", "Optimum", "SearchState", "SoftmaxState", "BestOfState",
         "Student", "SimulationResult", "WeightedVote", "SelectionCurve", "BestSetting",
         "PoolFit", "BellmanError", "SMCState", "SMCInfo", "TVEstimate", "GrowthFit", "SlopeFit",
-        "Split", "SplitAsymptote", "Allocation",
+        "Split", "SplitAsymptote", "Allocation", "Analysis",
         # named tuples that JAX rebuilds from arbitrary leaves
         "Process", "Values",
         # no arguments

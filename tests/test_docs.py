@@ -22,6 +22,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,18 @@ def test_docs_build_without_warnings(tmp_path):
                                "Pools of real samples", "Approximate rewards and SMC",
                                "Search against sampling"], start=1):
         assert f"§{n} {title}" in theory, title
+    # the formulas render without a network: MathJax ships with the pages
+    assert "_static/mathjax/tex-chtml.js" in theory and "cdn.jsdelivr" not in theory
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
+    assert (html / "from_a_table.html").exists()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("built and checked; the offline rendering check needs a headless Chromium "
+                    "(apt-get install chromium)")
+    proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=15000",
+                           "--dump-dom", (html / "theory.html").as_uri()], capture_output=True,
+                          text=True, timeout=180)
+    dom = proc.stdout
+    assert dom.count("<mjx-container") > 300, dom[-2000:]      # typeset, not raw \( ... \)
+    assert "<mjx-merror" not in dom

@@ -63,6 +63,7 @@ from .curves import (RULES, BestSetting, Pool, SelectionCurve, best_k, rewardmat
 from .model import ModelParams, PoolFit, fit, model_curve, simulate_pool
 from .split import Allocation, allocate
 from .codet import codet_humaneval
+from .analysis import Analysis, analyze
 from . import curves
 
 __all__ = [
@@ -83,6 +84,8 @@ __all__ = [
     "allocate",
     "Allocation",
     "codet_humaneval",
+    "analyze",
+    "Analysis",
 ]
 
 

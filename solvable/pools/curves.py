@@ -7,6 +7,8 @@ theory page (docs/theory.md §7).
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import fnmatch
 import functools
 import itertools
 import math
@@ -21,7 +23,9 @@ from scipy.special import gammaln
 
 from .. import _config  # noqa: F401  (float64)
 from .._parallel import map_blocks
-from .._validate import check_bool, check_instance, check_integer_at_least, check_real
+from .._validate import (check_bool, check_choice, check_instance, check_integer_at_least,
+                         check_real)
+from . import tables
 
 __all__ = [
     "Pool",
@@ -30,6 +34,7 @@ __all__ = [
     "RULES",
     "selection_curve",
     "best_k",
+    "best_of_curves",
     "rewardmath",
     "rewardmath_panel",
     "REWARDMATH_JUDGES",
@@ -288,22 +293,39 @@ class Pool:
 
     @classmethod
     def from_table(cls, table, *, question="question", score="score", correct="correct",
-                   answer="answer"):
-        """A pool from a tidy table with one row per sample.
+                   answer="answer", format=None, mixed_labels=False):
+        """A pool from a table with one row per sample (or one JSON line per question).
 
         Parameters
         ----------
         table : str, path, pandas.DataFrame or mapping of columns
-            A CSV file, a JSON-lines file (``.jsonl``), a DataFrame (if pandas is installed) or
-            a dict of equal-length columns.
-        question, score, correct, answer : str
-            Column names. The answer column is optional (absent: no labels); its empty cells
-            mean "no answer extracted".
+            A file (CSV, TSV, JSON lines, a JSON array, Parquet where pyarrow or pandas is
+            installed; see `solvable.pools.tables`), a DataFrame or a dict of equal-length
+            columns. A JSON line whose `correct` field is a list is one question: its
+            list-valued fields hold one entry per sample.
+        question, correct, answer : str
+            Column names. The answer column is optional (absent, or ``answer=None``: no
+            labels); its empty cells mean "no answer extracted". Labels that read as integers
+            ("7", 7, 7.0) are the same label.
+        score : str or sequence of str
+            The score column, or several (one per judge call: scores [Q, n, M]); a name with
+            ``*`` or ``?`` stands for every column it matches (``"judge_*"``), in table
+            order. A score cell holding a list is a sample's calls too. Empty cells are
+            missing calls.
+        format : str, optional
+            The file's format (default: from its suffix).
+        mixed_labels : bool
+            As in `Pool`.
 
         Returns
         -------
         Pool
             Questions in order of first appearance; samples in row order.
+
+        Raises
+        ------
+        ValueError
+            Naming the file, line and column of the first bad cell.
 
         Examples
         --------
@@ -316,93 +338,165 @@ class Pool:
         if not (isinstance(table, (str, os.PathLike, dict)) or hasattr(table, "columns")):
             raise ValueError(f"table must be a file path, a DataFrame or a dict of columns, "
                              f"got {table!r}")
-        for param, name in (("question", question), ("score", score), ("correct", correct),
-                            ("answer", answer)):
+        for param, name in (("question", question), ("correct", correct), ("answer", answer)):
             if name is not None or param != "answer":     # answer=None: no label column
                 check_instance(param, name, str, "a column name (str)")
-        cols = _read_table(table)
-        for param, name in (("question", question), ("score", score), ("correct", correct)):
+        score_cols = [score] if isinstance(score, str) else score
+        if (not isinstance(score_cols, (list, tuple)) or not score_cols
+                or not all(isinstance(c, str) for c in score_cols)):
+            raise ValueError(f"score must be a column name (str) or a list of them, got "
+                             f"{score!r}")
+        check_bool("mixed_labels", mixed_labels)
+        if format is not None:
+            check_choice("format", format, tables.FORMATS)
+        cols, where = tables.read_columns(table, format=format, nested_on=correct)
+        if not where:
+            raise ValueError(f"{_source(table)} has no rows")
+        score_cols = [m for c in score_cols for m in (
+            [name for name in cols if fnmatch.fnmatchcase(name, c)] if _is_pattern(c) else [c])
+            ] or score_cols
+        for param, name in [("question", question), ("correct", correct)] + [
+                ("score", c) for c in score_cols]:
             if name not in cols:
-                raise ValueError(f"table has no column {name!r} for {param} "
-                                 f"(columns: {sorted(cols)})")
-        qs = list(cols[question])
+                near = difflib.get_close_matches(name, list(cols), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                raise ValueError(f"{_source(table)} has no column {name!r} for {param} "
+                                 f"(columns: {sorted(cols)}){hint}")
         order: dict = {}
         rows: dict = {}
-        for r, q in enumerate(qs):
+        for r, q in enumerate(cols[question]):
+            if q is None or isinstance(q, (list, dict)) or (isinstance(q, str) and not q.strip()):
+                raise ValueError(f"{where[r]}, column {question!r}: expected a question "
+                                 f"identifier, got {q!r}")
             rows.setdefault(order.setdefault(q, len(order)), []).append(r)
         idx = [rows[i] for i in range(len(order))]
 
-        def per_question(col, conv):
-            vals = cols[col]
-            return [np.array([conv(vals[r], col, r) for r in rs], dtype=object) for rs in idx]
-
-        def to_float(v, col, row):
+        def number(v, col, r):
             if v is None or (isinstance(v, str) and v.strip() == ""):
                 return np.nan
+            if isinstance(v, bool):
+                return float(v)
+            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+                return float(v.strip().lower() == "true")
             try:
                 if isinstance(v, (list, dict)):
                     raise TypeError
-                return float(v)
+                x = float(v)
             except (TypeError, ValueError):
-                raise ValueError(f"table: column {col!r}, row {row + 1} (of the data): expected a "
-                                 f"number, got {v!r}") from None
+                raise ValueError(f"{where[r]}, column {col!r}: expected a number, got "
+                                 f"{v!r}") from None
+            if math.isinf(x):
+                raise ValueError(f"{where[r]}, column {col!r}: {v!r} is not finite")
+            return x
 
+        def sample_calls(r):
+            out = []
+            for col in score_cols:
+                v = cols[col][r]
+                if isinstance(v, list):
+                    out.extend(number(x, col, r) for x in v)
+                else:
+                    out.append(number(v, col, r))
+            return out
+
+        correct_rows = [[number(cols[correct][r], correct, r) for r in rs] for rs in idx]
+        for rs, cs in zip(idx, correct_rows):
+            for r, c in zip(rs, cs):
+                if math.isnan(c):
+                    raise ValueError(f"{where[r]}, column {correct!r}: empty (every sample "
+                                     "needs its correctness)")
+        calls = [[sample_calls(r) for r in rs] for rs in idx]
+        width = max(len(c) for q in calls for c in q)
+        for rs, q in zip(idx, calls):
+            for r, c in zip(rs, q):
+                if all(math.isnan(x) for x in c):
+                    raise ValueError(f"{where[r]}, column {score_cols[0]!r}: no score")
+        if width == 1 and len(score_cols) == 1:
+            scores = [np.array([c[0] for c in q]) for q in calls]
+        else:
+            n_max = max(len(q) for q in calls)
+            scores = np.full((len(calls), n_max, width), np.nan)
+            for i, q in enumerate(calls):
+                for j, c in enumerate(q):
+                    scores[i, j, :len(c)] = c
+            correct_rows = [row + [np.nan] * (n_max - len(row)) for row in correct_rows]
         answers = None
-        if answer in cols:
-            answers = per_question(answer, lambda v, col, row: _table_label(v))
-        return cls(per_question(score, to_float), per_question(correct, to_float), answers,
-                   questions=list(order))
+        if answer is not None and answer in cols:
+            answers = [[_table_label(cols[answer][r], answer, where[r]) for r in rs]
+                       for rs in idx]
+            if isinstance(scores, np.ndarray):
+                answers = [row + [None] * (scores.shape[1] - len(row)) for row in answers]
+        try:
+            return cls(scores, correct_rows, answers, questions=list(order),
+                       mixed_labels=mixed_labels)
+        except ValueError as err:
+            raise ValueError(f"{_source(table)}: {err}") from None
 
 
-def _table_label(v):
-    if v is None:
+    def to_columns(self) -> dict:
+        """The pool as a tidy table: one row per sample, the inverse of `from_table`.
+
+        Returns
+        -------
+        dict of str to list
+            ``question`` (the pool's identifiers, or 0..Q−1), ``score`` (or ``score_1`` ..
+            ``score_M`` for a pool with calls, empty where a call is missing), ``correct``
+            and, with labels, ``answer`` (the original labels, empty for no answer).
+
+        Examples
+        --------
+        >>> from solvable import pools
+        >>> pools.Pool([[0.5, 0.2]], [[1, 0]]).to_columns()["score"]
+        [0.5, 0.2]
+        """
+        names = self.questions if self.questions is not None else range(self.num_questions)
+        q_idx, s_idx = np.nonzero(self.valid)
+        cols = {"question": [list(names)[q] for q in q_idx]}
+        if self.calls is None:
+            cols["score"] = [float(v) for v in self.scores[q_idx, s_idx]]
+        else:
+            for m in range(self.calls.shape[2]):
+                cols[f"score_{m + 1}"] = [None if math.isnan(v) else float(v)
+                                          for v in self.calls[q_idx, s_idx, m]]
+        cols["correct"] = [float(v) if not float(v).is_integer() else int(v)
+                           for v in self.correct[q_idx, s_idx]]
+        if self.answers is not None:
+            labels = self.answers[q_idx, s_idx]
+            cols["answer"] = [None if a < 0 else self.answer_names[a] for a in labels]
+        return cols
+
+def _is_pattern(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+def _source(table) -> str:
+    return f"table {str(table)!r}" if isinstance(table, (str, os.PathLike)) else "table"
+
+
+def _table_label(v, column="answer", where="table"):
+    """An answer cell as a label: integers (also "7" and 7.0) as int, other text as str."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
+    if isinstance(v, bool) or isinstance(v, (list, dict)):
+        raise ValueError(f"{where}, column {column!r}: an answer must be a number or a "
+                         f"string, got {v!r}")
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
     if isinstance(v, str):
         v = v.strip()
         if v == "":
             return None
         try:
-            iv = int(v)
-            return iv
+            return int(v)
         except ValueError:
-            return v
-    return v
-
-
-def _read_table(table) -> dict:
-    if isinstance(table, dict):
-        return {k: list(v) for k, v in table.items()}
-    if hasattr(table, "to_dict") and hasattr(table, "columns"):
-        return {str(c): list(table[c]) for c in table.columns}
-    path = Path(table)
-    if not path.exists():
-        raise ValueError(f"table: no file {str(path)!r}")
-    if path.suffix in (".jsonl", ".ndjson"):
-        import json
-
-        records = []
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            if not line.strip():
-                continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"table: {str(path)!r} line {number} column {err.colno}: "
-                                 f"not valid JSON ({err.msg})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"table: {str(path)!r} line {number}: expected a JSON object "
-                                 f"(one sample per line), got {type(record).__name__}")
-            records.append(record)
-        keys = list(dict.fromkeys(k for rec in records for k in rec))
-        return {k: [rec.get(k) for rec in records] for k in keys}
-    import csv
-
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        records = list(reader)
-        return {k: [rec[k] for rec in records] for k in reader.fieldnames or []}
+                x = float(v)
+                return int(x) if x.is_integer() else v
+            except ValueError:
+                return v
+    if isinstance(v, float):
+        return repr(v)
+    return v
 
 
 def _check_label_consistency(a, c, valid):
@@ -1273,6 +1367,25 @@ def best_k(pool: Pool, rule: str, ks, *, temperatures=(0.0,), replacement: bool 
         raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
     curves = [selection_curve(pool, rule, ks, temperature=t, replacement=replacement,
                               **curve_options) for t in temps]
+    return best_of_curves(curves, n_boot=n_boot, seed=seed)
+
+
+def best_of_curves(curves, *, n_boot: int = 1000, seed: int = 0) -> BestSetting:
+    """`best_k` on curves already computed: one rule's curves at several temperatures.
+
+    Parameters
+    ----------
+    curves : list of SelectionCurve
+        The same rule and ks, one per temperature (their ``temperature`` fields are the T
+        grid).
+    n_boot, seed : int
+        As in `best_k`.
+
+    Returns
+    -------
+    BestSetting
+    """
+    temps = [float(c.temperature) for c in curves]
     k = curves[0].k
     per_q = np.stack([c.per_question for c in curves])                  # [T, Q, K]
     grid = per_q.mean(axis=1)
