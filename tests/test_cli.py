@@ -358,3 +358,12 @@ def test_out_keeps_its_other_files_and_refuses_a_file(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert cli.main(["curves", str(table), "--out", str(tmp_path / "file")]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_demo_prints_the_theory(capsys):
+    """One k = 1 draw involves no choice: δ(1) is the same for both rewards."""
+    assert cli.main(["demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = next(line.split() for line in lines if line.split()[:1] == ["1"])
+    assert first[1] == first[2] and float(first[1]) > 0
+    assert any(line.startswith("c = 20: best k") for line in lines)
