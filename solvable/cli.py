@@ -229,17 +229,19 @@ def _curves(args, argv) -> int:
             calls = parse_ks(args.calls)
         except ValueError as err:
             raise ValueError(str(err).replace("--ks", "--calls")) from None
-    bar = tqdm(total=None, disable=True if args.quiet else None, file=sys.stderr, unit="step",
-               bar_format="{desc} [{elapsed}]", leave=False)
+    bar = tqdm(total=1, disable=True if args.quiet else None, file=sys.stderr, unit="step",
+               leave=False)
     bar.set_description_str(f"reading {table}")
     pool = Pool.from_table(table, question=args.question_col,
                            score=args.score_col or "score", correct=args.correct_col,
                            answer=None if args.no_answers else args.answer_col,
                            format=args.format, mixed_labels=args.mixed_labels)
 
-    def progress(text):
+    def progress(text, step, steps):
+        bar.total = steps + 1               # the report is the last step
+        bar.n = step
         bar.set_description_str(text)
-        bar.update(1)
+        bar.refresh()
 
     try:
         result = analyze(pool, rules=args.rules, ks=None if ks is None else np.asarray(ks),
@@ -249,7 +251,7 @@ def _curves(args, argv) -> int:
     except ValueError as err:
         raise ValueError(f"{err} (table {str(table)!r})") from None
     command = "solvable " + " ".join(shlex.quote(a) for a in argv)
-    progress("writing the report")
+    progress("writing the report", bar.total - 1 if bar.total else 0, (bar.total or 1) - 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".solvable-", dir=out.parent))
     try:

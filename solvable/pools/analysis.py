@@ -116,7 +116,7 @@ def _check_supported(pool: Pool, rule: str) -> None:
 def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bool = False,
             calls=None, budgets=None, call_cost: float = 1.0, fit_model: bool = False,
             n_boot: int = 400, seed: int = 0,
-            progress: Optional[Callable[[str], None]] = None) -> Analysis:
+            progress: Optional[Callable[[str, int, int], None]] = None) -> Analysis:
     """Curves, best settings, optional model fit and budget split of one pool.
 
     Parameters
@@ -146,7 +146,7 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
     n_boot, seed : int
         Bootstrap resamples of the questions for the best settings, and its seed.
     progress : callable, optional
-        Called with a short description before each step.
+        Called as ``progress(text, step, steps)`` before each step (step counts from 0).
 
     Returns
     -------
@@ -202,7 +202,14 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
     if not replacement and ks[-1] > n_min:
         raise ValueError(f"ks: k = {int(ks[-1])} exceeds the smallest question's "
                          f"{n_min} samples; draw with replacement or use smaller k")
-    say = progress or (lambda text: None)
+    steps = sum(len(temps) if r in TEMPERATURE_RULES else 1 for r in rules) + len(rules)
+    steps += int(fit_model) + int(pool.calls is not None and int(pool.num_calls.min()) >= 2)
+    done = iter(range(steps))
+
+    def say(text):
+        if progress is not None:
+            progress(text, next(done, steps - 1), steps)
+
     curves = []
     best = {}
     for rule in rules:
@@ -218,7 +225,10 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
     if fit_model:
         fitted, fit_note = _fit(pool, ks, replacement, n_min, say)
     split, split_note = None, "the table has one judge score per sample"
-    if pool.calls is not None and int(pool.num_calls.min()) >= 2:
+    if pool.calls is not None and int(pool.num_calls.min()) < 2:
+        split_note = ("no split: some questions have a single judge call that scores every "
+                      "sample")
+    elif pool.calls is not None:
         say("budget split")
         split, split_note = _split(pool, ks, calls, budgets, call_cost, replacement, seed,
                                    temps)
