@@ -150,7 +150,9 @@ def test_allocate_against_direct_enumeration():
         cells[("majority", k, 0)] = (vote.per_question[:, j], float(k))
     for i, B in enumerate(budgets):
         affordable = {key: v for key, (v, cost) in cells.items() if cost <= B}
-        best = max(affordable, key=lambda key: affordable[key].mean() + 1e-12 * (key[2] == 0))
+        top = max(v.mean() for v in affordable.values())
+        best = min((key for key, v in affordable.items() if v.mean() >= top - 1e-12),
+                   key=lambda key: (cells[key][1], key[2] != 0))     # the cheapest of the tied
         assert (split.rule[i], split.k[i], split.calls[i]) == best
         assert split.mean[i] == pytest.approx(affordable[best].mean(), abs=1e-15)
         judge = [key for key in affordable if key[2] > 0]

@@ -21,6 +21,8 @@ from .curves import Pool, selection_curve
 
 __all__ = ["allocate", "Allocation"]
 
+_TIE = 1e-12   # accuracies closer than this are equal (rounding of the exact curves)
+
 
 @dataclasses.dataclass(frozen=True)
 class Allocation:
@@ -86,7 +88,9 @@ def allocate(pool: Pool, budget, *, call_cost=1.0, call_scope="candidate", share
     pool : Pool
         With calls (scores of shape [Q, n, M]); answer labels add the plurality vote.
     budget : float or array
-        Budgets ≥ 1 (a sample costs 1).
+        Budgets ≥ 1 (a sample costs 1). At each budget the best affordable setting wins;
+        settings whose accuracies differ by less than 1e-12 (rounding) are tied, and a tie
+        goes to the cheapest of them (the vote among equally cheap ones: it needs no judge).
     call_cost : float
         λ > 0, the cost of one call on one candidate.
     call_scope : {"candidate", "set"}
@@ -176,9 +180,9 @@ def allocate(pool: Pool, budget, *, call_cost=1.0, call_scope="candidate", share
         if not ok.any():
             rules.append("")
             continue
-        # the vote wins ties (it needs no judge)
-        score = np.where(ok, means + 1e-12 * is_vote, -np.inf)
-        c = int(np.argmax(score))
+        # ties (to rounding) go to the cheapest setting, and to the vote among equally cheap
+        near = ok & (means >= means[ok].max() - _TIE)
+        c = min(np.flatnonzero(near), key=lambda i: (costs[i], not is_vote[i]))
         name, k, m = settings[c]
         rules.append(name)
         out["k"][i], out["calls"][i], out["mean"][i] = k, m, means[c]
