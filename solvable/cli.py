@@ -83,6 +83,7 @@ examples:
   solvable curves samples.jsonl --rules best_of_k majority --ks 1..32 --replacement
   solvable curves samples.csv --score-col judge_1 --score-col judge_2 --call-cost 0.5
   solvable curves samples.parquet --temperature 0.1,0.5 --out report/ --json
+  solvable curves pilot.csv --forecast 16,64     # a few samples per question
 
 The table has one row per sample (CSV, TSV, JSON lines, a JSON array, Parquet), or one JSON
 line per question whose fields are lists. Its columns: the question, the judge's score (one
@@ -129,6 +130,9 @@ def _build_parser() -> _Parser:
                         "instead of the unbiased curves of fresh samples")
     p.add_argument("--fit", action="store_true",
                    help="fit the answer model at k <= 3 and extrapolate (tens of seconds)")
+    p.add_argument("--forecast", default=None, metavar="LIST",
+                   help="forecast every rule to these k from the table as a pilot, e.g. "
+                        "16,64 (empirical-Bayes answer model, with intervals)")
     p.add_argument("--out", default="solvable-report", metavar="DIR",
                    help="folder for the CSV files, figure and report.html "
                         "(default solvable-report)")
@@ -201,7 +205,7 @@ def main(argv=None) -> int:
         return 2
 
 
-_FLAGS = {"ks:": "--ks:", "ks must": "--ks must", "temperatures:": "--temperature:",
+_FLAGS = {"forecast_ks": "--forecast", "ks:": "--ks:", "ks must": "--ks must", "temperatures:": "--temperature:",
           "temperatures must": "--temperature must", "rules:": "--rules:",
           "calls:": "--calls:", "call_cost must": "--call-cost must"}
 
@@ -223,6 +227,12 @@ def _curves(args, argv) -> int:
     if args.n_boot < 1:
         raise ValueError(f"--n-boot must be >= 1, got {args.n_boot}")
     ks = parse_ks(args.ks) if args.ks is not None else None
+    forecast_ks = None
+    if args.forecast is not None:
+        try:
+            forecast_ks = parse_ks(args.forecast)
+        except ValueError as err:
+            raise ValueError(str(err).replace("--ks", "--forecast")) from None
     calls = None
     if args.calls is not None:
         try:
@@ -247,6 +257,7 @@ def _curves(args, argv) -> int:
         result = analyze(pool, rules=args.rules, ks=None if ks is None else np.asarray(ks),
                          temperatures=args.temperature, replacement=args.replacement,
                          calls=calls, call_cost=args.call_cost, fit_model=args.fit,
+                         forecast_ks=forecast_ks,
                          n_boot=args.n_boot, seed=args.seed, progress=progress)
     except ValueError as err:
         raise ValueError(f"{err} (table {str(table)!r})") from None

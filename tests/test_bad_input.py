@@ -62,6 +62,7 @@ REWARD = solvable.KnobReward(1.0)
 LAW = solvable.OffsetLaw(var_teacher=0.5, var_reward=2.0, cov=1.0, predictive_var=1.0,
                          rank_one=True)
 POOL = pools.Pool([[0.1, 0.5, 0.2]], [[1, 0, 0]], [[0, 1, 2]])
+POOL2 = pools.Pool([[0.1, 0.5, 0.2], [0.3, 0.2, 0.9]], [[1, 0, 0], [0, 0, 1]])
 PARAMS = pools.ModelParams(1.0, 1.0)
 POOL_FIT = pools.PoolFit(params=PARAMS, stderr={}, ks=np.array([1, 2]), temperatures=(0.0,),
                          observed=np.zeros((2, 2)), observed_stderr=np.zeros((2, 2)),
@@ -261,6 +262,10 @@ TABLE_OF_CALLS = [
     (pools.Pool.from_table, dict(table=TABLE, question="q", score="s", correct="c"),
      dict(table=(None, 3), question=CHOICE, score=CHOICE + ([],), correct=CHOICE, answer=(3,),
           format=CHOICE, mixed_labels=FLAG)),
+    (pools.forecast, dict(pilot=POOL2, ks=[4], rules=("pass",), temperature=0.0, n_boot=0,
+                          level=0.9, seed=0, n_mc=100),
+     dict(pilot=OBJ, ks=NUM, rules=CHOICE, temperature=NUM, n_boot=NUM, level=NUM, seed=NUM,
+          n_mc=NUM)),
     (pools.analyze, dict(pool=CALL_POOL, rules=None, ks=[1, 2], temperatures=(), replacement=False,
                          calls=None, budgets=None, call_cost=1.0, fit_model=False, n_boot=10,
                          seed=0),
@@ -447,7 +452,7 @@ def test_sweep_covers_the_public_api():
         "PredictiveMoments", "Slopes", "Optimum", "SearchState", "SoftmaxState", "BestOfState",
         "Student", "SimulationResult", "WeightedVote", "SelectionCurve", "BestSetting",
         "PoolFit", "BellmanError", "SMCState", "SMCInfo", "TVEstimate", "GrowthFit", "SlopeFit",
-        "Split", "SplitAsymptote", "Allocation", "Analysis",
+        "Split", "SplitAsymptote", "Allocation", "Analysis", "Forecast",
         # named tuples that JAX rebuilds from arbitrary leaves
         "Process", "Values",
         # no arguments

@@ -367,3 +367,24 @@ def test_demo_prints_the_theory(capsys):
     first = next(line.split() for line in lines if line.split()[:1] == ["1"])
     assert first[1] == first[2] and float(first[1]) > 0
     assert any(line.startswith("c = 20: best k") for line in lines)
+
+
+def test_forecast_from_a_pilot_table(tmp_path):
+    """--forecast writes `pools.forecast` of the same pool (same seed), inside [0, 1], and
+    draws it."""
+    pilot = pools.simulate_pool(pools.ModelParams(1.0, 0.6), 60, 4, seed=3)
+    table = _write_csv(tmp_path / "pilot.csv", pilot.to_columns())
+    assert cli.main(["curves", str(table), "--forecast", "8,16", "--rules", "pass",
+                     "best_of_k", "-q", "--n-boot", "20", "--out", str(tmp_path / "out")]) == 0
+    with (tmp_path / "out" / "forecast.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    want = pools.forecast(pools.Pool.from_table(table), [8, 16], ("pass", "best_of_k"))
+    np.testing.assert_allclose([float(r["forecast"]) for r in rows], want.point.ravel(),
+                               rtol=1e-12)
+    np.testing.assert_allclose([float(r["upper"]) for r in rows], want.upper.ravel(),
+                               rtol=1e-12)
+    assert all(0.0 <= float(r["lower"]) <= float(r["upper"]) <= 1.0 for r in rows)
+    report = _parse(tmp_path / "out" / "report.html")
+    assert [row[:2] for row in report.rows if row[:1] in (["pass"], ["best_of_k"])
+            and len(row) == 5] == [["pass", "8"], ["pass", "16"], ["best_of_k", "8"],
+                                   ["best_of_k", "16"]]

@@ -63,6 +63,7 @@ from .curves import (RULES, BestSetting, Pool, SelectionCurve, best_k, rewardmat
 from .model import ModelParams, PoolFit, fit, model_curve, simulate_pool
 from .split import Allocation, allocate
 from .codet import codet_humaneval
+from .pilot import Forecast, forecast
 from .analysis import Analysis, analyze
 from . import curves
 
@@ -84,6 +85,8 @@ __all__ = [
     "allocate",
     "Allocation",
     "codet_humaneval",
+    "forecast",
+    "Forecast",
     "analyze",
     "Analysis",
 ]

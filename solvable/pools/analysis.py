@@ -25,6 +25,7 @@ import numpy as np
 from .._validate import (check_bool, check_choice, check_integer_at_least, check_positive,
                          check_real)
 from .curves import RULES, Pool, SelectionCurve, best_of_curves, selection_curve
+from .pilot import FORECAST_RULES, Forecast, forecast
 from .model import PoolFit, fit
 from .split import Allocation, allocate
 
@@ -56,6 +57,9 @@ class Analysis:
         Why there is no fit, or what was fitted.
     split : Allocation or None
     split_note : str
+    forecast : Forecast or None
+        Each rule forecast to larger k from the pool as a pilot (`forecast`).
+    forecast_note : str
 
     Parameters
     ----------
@@ -80,6 +84,8 @@ class Analysis:
     fit_note: str
     split: Optional[Allocation]
     split_note: str
+    forecast: Optional[Forecast] = None
+    forecast_note: str = "not requested"
 
 
 def supported_rules(pool: Pool) -> tuple:
@@ -115,7 +121,7 @@ def _check_supported(pool: Pool, rule: str) -> None:
 
 def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bool = False,
             calls=None, budgets=None, call_cost: float = 1.0, fit_model: bool = False,
-            n_boot: int = 400, seed: int = 0,
+            forecast_ks=None, n_boot: int = 400, seed: int = 0,
             progress: Optional[Callable[[str, int, int], None]] = None) -> Analysis:
     """Curves, best settings, optional model fit and budget split of one pool.
 
@@ -143,8 +149,13 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
     fit_model : bool
         Fit the answer model (`fit`) at k ≤ 3 and extrapolate (pools with 0/1 flags and at
         least 3 samples per question; tens of seconds).
+    forecast_ks : sequence of int, optional
+        Forecast every rule that `forecast` supports to these k from the pool as a pilot
+        (the empirical-Bayes answer model; at the first temperature for the temperature
+        rules), with intervals.
     n_boot, seed : int
-        Bootstrap resamples of the questions for the best settings, and its seed.
+        Bootstrap resamples of the questions for the best settings, and the seed (also of
+        the forecast, which keeps its own number of resamples).
     progress : callable, optional
         Called as ``progress(text, step, steps)`` before each step (step counts from 0).
 
@@ -176,6 +187,8 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
         check_integer_at_least("calls", calls, 1)
     if budgets is not None:
         check_positive("budgets", budgets)
+    if forecast_ks is not None:
+        check_integer_at_least("forecast_ks", forecast_ks, 1)
     check_positive("call_cost", call_cost)
     if rules is None:
         rules = tuple(r for r in supported_rules(pool)
@@ -204,6 +217,7 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
                          f"{n_min} samples; draw with replacement or use smaller k")
     steps = sum(len(temps) if r in TEMPERATURE_RULES else 1 for r in rules) + len(rules)
     steps += int(fit_model) + int(pool.calls is not None and int(pool.num_calls.min()) >= 2)
+    steps += int(forecast_ks is not None)
     done = iter(range(steps))
 
     def say(text):
@@ -232,9 +246,28 @@ def analyze(pool: Pool, *, rules=None, ks=None, temperatures=(), replacement: bo
         say("budget split")
         split, split_note = _split(pool, ks, calls, budgets, call_cost, replacement, seed,
                                    temps)
+    predicted, forecast_note = None, "not requested"
+    if forecast_ks is not None:
+        say("forecast")
+        predicted, forecast_note = _forecast(pool, rules, forecast_ks, temps, seed)
     return Analysis(pool=pool, rules=rules, ks=ks, temperatures=temps,
                     replacement=replacement, curves=curves, best=best, fit=fitted,
-                    fit_note=fit_note, split=split, split_note=split_note)
+                    fit_note=fit_note, split=split, split_note=split_note,
+                    forecast=predicted, forecast_note=forecast_note)
+
+
+def _forecast(pool, rules, forecast_ks, temps, seed):
+    chosen = tuple(r for r in rules if r in FORECAST_RULES
+                   and not (r == "weighted_vote" and not temps))
+    if not chosen:
+        return None, "no forecast: none of the rules asked for can be forecast"
+    t = temps[0] if temps else 0.0
+    result = forecast(pool, np.unique(np.asarray(forecast_ks, dtype=np.int64)), chosen,
+                      temperature=t, seed=seed)
+    return result, (f"every rule forecast from the table as a pilot (smallest question "
+                    f"{int(pool.n.min())} samples) by the empirical-Bayes answer model, with "
+                    f"{round(100 * result.level)}% intervals from {result.n_boot} bootstrap "
+                    "resamples of the questions")
 
 
 def _temperatures(temperatures):

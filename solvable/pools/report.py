@@ -7,6 +7,7 @@
 ``best.csv``       each rule's best (k, T), accuracy, standard error, bootstrap share
 ``fit.csv``        the fitted answer model's curves beside the data (with ``--fit``)
 ``split.csv``      the best (rule, k, calls) per budget (tables with several judge calls)
+``forecast.csv``   each rule forecast to larger k, with its interval (with ``--forecast``)
 ``curves.png/pdf`` the figure
 ``report.html``    everything above on one self-contained page: the figures are inlined as
                    PNG data, no script and no network are needed to read it
@@ -92,6 +93,17 @@ def fit_rows(result: Analysis) -> list:
     return rows
 
 
+def forecast_rows(result: Analysis) -> list:
+    """The forecast of each rule at each k, with its interval (empty without a forecast)."""
+    f = result.forecast
+    if f is None:
+        return []
+    return [{"rule": rule, "k": int(k), "forecast": float(f.point[i, j]),
+             "lower": float(f.lower[i, j]), "upper": float(f.upper[i, j]),
+             "mc_stderr": float(f.mc_stderr[i, j])}
+            for i, rule in enumerate(f.rules) for j, k in enumerate(f.k)]
+
+
 def split_rows(result: Analysis) -> list:
     """The best setting per budget (empty without several calls per sample)."""
     s = result.split
@@ -128,6 +140,7 @@ def summary(result: Analysis, *, source: str = "", command: str = "") -> dict:
         "curves": [{k: clean(v) for k, v in row.items()} for row in curve_rows(result)],
         "fit": result.fit_note,
         "split": [{k: clean(v) for k, v in row.items()} for row in split_rows(result)],
+        "forecast": [{k: clean(v) for k, v in row.items()} for row in forecast_rows(result)],
         "crossover_budget": (None if result.split is None
                              or not math.isfinite(result.split.crossover)
                              else float(result.split.crossover)),
@@ -167,9 +180,21 @@ def figure(result: Analysis):
                 style.line(ax, result.ks, result.fit.predict(c.rule, result.ks), "expansion",
                            c=style.color(i))
         kinds["expansion"] = "answer-model fit (k ≤ 3), extrapolated"
+    f = result.forecast
+    if f is not None:
+        for i, c in enumerate(result.curves):
+            if c.rule in f.rules and (c.rule not in ("softmax", "weighted_vote")
+                                      or c.temperature == f.temperature):
+                r = f.rules.index(c.rule)
+                ax.fill_between(f.k, f.lower[r], f.upper[r], color=style.color(i), alpha=0.18,
+                                linewidth=0)
+                style.line(ax, f.k, f.point[r], "bound", c=style.color(i), marker="o",
+                           markersize=3)
+        kinds["bound"] = f"forecast from this table (band: {round(100 * f.level)}% interval)"
     ax.set_xlabel("k (answers drawn per question)")
     ax.set_ylabel("accuracy (fraction of questions)")
-    if result.ks.max() / result.ks.min() >= 8:
+    k_all = np.concatenate([result.ks, f.k]) if f is not None else result.ks
+    if k_all.max() / k_all.min() >= 8:
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(max(0.0, ax.get_ylim()[0]), min(1.0, ax.get_ylim()[1]))
@@ -285,6 +310,13 @@ def _html(result: Analysis, png: bytes, source: str, command: str) -> str:
                             [("rule", "rule", None), ("k", "k", str), ("data", "data", pct),
                              ("data_stderr", "s.e.", pct), ("model", "model", pct),
                              ("fitted", "fitted at this k", lambda v: "yes" if v else "")]))
+    parts.append("<h2>Forecast</h2>")
+    parts.append(f"<p class='note'>{html.escape(result.forecast_note)}.</p>")
+    if result.forecast is not None:
+        parts.append(_table(forecast_rows(result),
+                            [("rule", "rule", None), ("k", "k", str),
+                             ("forecast", "forecast", pct), ("lower", "lower", pct),
+                             ("upper", "upper", pct)]))
     parts.append("<h2>Generate or verify</h2>")
     parts.append(f"<p class='note'>{html.escape(result.split_note)}.</p>")
     if result.split is not None:
@@ -309,7 +341,7 @@ def _html(result: Analysis, png: bytes, source: str, command: str) -> str:
     parts += ["<h2>How this was made</h2>",
               f"<pre>{html.escape(command)}</pre>",
               f"<p class='note'>solvable {html.escape(_version())}, {now}. The tables are "
-              "also in this folder as CSV (curves.csv, best.csv, fit.csv, split.csv) and "
+              "also in this folder as CSV (curves.csv, best.csv, fit.csv, forecast.csv, split.csv) and "
               "summary.json.</p>",
               "</body></html>"]
     return "\n".join(parts) + "\n"
@@ -346,6 +378,10 @@ def write_report(result: Analysis, out, *, source: str = "", command: str = "") 
         _write_csv(out / "fit.csv", fit_rows(result),
                    ("rule", "k", "model", "data", "data_stderr", "fitted"))
         written.append(out / "fit.csv")
+    if result.forecast is not None:
+        _write_csv(out / "forecast.csv", forecast_rows(result),
+                   ("rule", "k", "forecast", "lower", "upper", "mc_stderr"))
+        written.append(out / "forecast.csv")
     if result.split is not None:
         _write_csv(out / "split.csv", split_rows(result),
                    ("budget", "rule", "k", "calls", "mean", "stderr", "vote_mean", "advantage",
