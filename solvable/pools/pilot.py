@@ -1,6 +1,6 @@
 """Forecast every rule's curve at large k from a pilot of a few samples per question.
 
-An empirical-Bayes answer model (docs/theory.md §7, issue 23). Each question q has three
+An empirical-Bayes answer model (docs/theory.md §11). Each question q has three
 parameters of one fresh sample:
 
 * p: the probability that a sample is correct;
@@ -29,10 +29,12 @@ one question's pilot factorises:
 * answer labels: a given partition of the W wrong samples into j distinct labels has
   probability (r)_j / r^W (the falling factorial r (r − 1) ⋯ (r − j + 1)); 1 if j = W and
   r = ∞, 0 if j < W and r = ∞;
-* judge: the probability that the Plackett–Luce order is consistent with the observed weak
-  order of the scores (ties: the sum over the orders inside each tied group), a dynamic
+* judge: the Plackett–Luce probability of the observed order of the scores, a dynamic
   programme over the groups from the top: picking a right sample when R right and W wrong
-  remain has probability θ/(Rθ + W) per sample.
+  remain has probability θ/(Rθ + W) per sample. Tied scores are broken uniformly at random,
+  as the rules break them, and enter as the geometric mean of the probability over the
+  tie-breaks, exp E[log P] (a pseudo-likelihood; the sum over the orders inside a tied group
+  was tried and makes ties carry no information, which overpredicted best-of-k on CodeT).
 
 Each rule's expected accuracy at k given one grid point (p, r, θ), with j ~ Bin(k, p) the
 right samples among k:
@@ -65,7 +67,8 @@ rules' intervals carry no term for what the pilot cannot identify about them (e.
 answers rarer than 1/n₀ that outscore the right ones). For the model's misfit, every interval
 is widened by a backtest (``backtest=True``): the same forecast from the first half of the
 pilot predicts k = m, where the pilot's exact curve is known, and the absolute error e widens
-both ends at k by |e| log(k/m)/log(m/⌊m/2⌋) (the error taken to grow with log k).
+both ends at k by |e| log(k/m)/log(m/⌊m/2⌋) (the error taken to grow with log k). Intervals
+are clipped to [0, 1].
 """
 
 from __future__ import annotations
