@@ -352,3 +352,29 @@ def test_quick_answers_within_error_bars():
     # the figure's vote curve uses 4 nodes per panel of the offsets' rule: 1.5e-8 at k = 1
     first = _rows(cols, curve="exact_de", rule="majority")["accuracy"][0]
     assert first == pytest.approx(q0, abs=1e-7)
+
+
+def test_forecast_figure_data(tiny_dir):
+    """The truth is the full pool's exact curve, the pilot's k = 1 pass rate is its mean
+    correctness, the carried-forward baseline is the pilot's k = 4 value, and every forecast
+    lies in its interval within [0, 1]."""
+    from solvable import pools
+
+    cols, entry, _ = make("forecast", tiny_dir)
+    codet = pools.codet_humaneval()
+    truth = _rows(cols, pool="CodeT HumanEval", rule="best_of_k", curve="truth")
+    want = pools.selection_curve(codet, "best_of_k", truth["k"].astype(int))
+    np.testing.assert_allclose(truth["accuracy"], want.mean, rtol=1e-12)
+    first = _rows(cols, pool="CodeT HumanEval", rule="pass", curve="pilot")
+    assert first["accuracy"][0] == pytest.approx(np.nanmean(codet.correct[:, :4]), abs=1e-12)
+    for name in ("CodeT HumanEval", "RewardMATH, internlm2"):
+        for rule in ("pass", "best_of_k"):
+            own = _rows(cols, pool=name, rule=rule, curve="pilot")
+            carry = _rows(cols, pool=name, rule=rule, curve="carry forward")
+            assert np.all(carry["accuracy"] == own["accuracy"][-1])
+    f = _rows(cols, curve="forecast")
+    assert np.all((f["lower"] >= 0.0) & (f["upper"] <= 1.0))
+    assert np.all((f["lower"] <= f["accuracy"] + 1e-12) & (f["accuracy"] <= f["upper"] + 1e-12))
+    assert set(entry["params"]["error_at_16"]) == {
+        f"{p}: {r}" for p in ("CodeT HumanEval", "RewardMATH, internlm2")
+        for r in ("pass", "best_of_k")}

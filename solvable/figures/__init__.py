@@ -22,6 +22,8 @@ figure registered here appears there with its code.
 ``search_vs_sampling``    best-of-N, beam search, DVTS, particle filter, SMC at equal budget
 ``judge_scaling``         repeated judge calls, panels and the split of a budget between
                           generating and judging: the model, CodeT tests, RewardMATH panel
+``forecast``              pass@k and best-of-k forecast from a 4-sample pilot against the full
+                          pool, with intervals and baselines (CodeT, RewardMATH)
 ========================  ===================================================================
 
 Examples
@@ -55,6 +57,7 @@ _FIGURES = {
     "answers": "fig9_answers",
     "search_vs_sampling": "fig10_search_vs_sampling",
     "judge_scaling": "fig11_judge_scaling",
+    "forecast": "fig12_forecast",
 }
 
 __all__ = ["FIGURES", "FigureOutput", *_FIGURES]
