@@ -205,9 +205,9 @@ def main(argv=None) -> int:
         return 2
 
 
-_FLAGS = {"forecast_ks": "--forecast", "ks:": "--ks:", "ks must": "--ks must", "temperatures:": "--temperature:",
-          "temperatures must": "--temperature must", "rules:": "--rules:",
-          "calls:": "--calls:", "call_cost must": "--call-cost must"}
+_FLAGS = {"forecast_ks": "--forecast", "ks:": "--ks:", "ks must": "--ks must",
+          "temperatures:": "--temperature:", "temperatures must": "--temperature must",
+          "rules:": "--rules:", "calls:": "--calls:", "call_cost must": "--call-cost must"}
 
 
 def _curves(args, argv) -> int:
@@ -241,38 +241,42 @@ def _curves(args, argv) -> int:
             raise ValueError(str(err).replace("--ks", "--calls")) from None
     bar = tqdm(total=1, disable=True if args.quiet else None, file=sys.stderr, unit="step",
                leave=False)
-    bar.set_description_str(f"reading {table}")
-    pool = Pool.from_table(table, question=args.question_col,
-                           score=args.score_col or "score", correct=args.correct_col,
-                           answer=None if args.no_answers else args.answer_col,
-                           format=args.format, mixed_labels=args.mixed_labels)
-
-    def progress(text, step, steps):
-        bar.total = steps + 1               # the report is the last step
-        bar.n = step
-        bar.set_description_str(text)
-        bar.refresh()
-
     try:
-        result = analyze(pool, rules=args.rules, ks=None if ks is None else np.asarray(ks),
-                         temperatures=args.temperature, replacement=args.replacement,
-                         calls=calls, call_cost=args.call_cost, fit_model=args.fit,
-                         forecast_ks=forecast_ks,
-                         n_boot=args.n_boot, seed=args.seed, progress=progress)
-    except ValueError as err:
-        raise ValueError(f"{err} (table {str(table)!r})") from None
-    command = "solvable " + " ".join(shlex.quote(a) for a in argv)
-    progress("writing the report", bar.total - 1 if bar.total else 0, (bar.total or 1) - 1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".solvable-", dir=out.parent))
-    try:
-        files = write_report(result, scratch, source=str(table), command=command)
-        out.mkdir(exist_ok=True)
-        for f in files:
-            os.replace(f, out / f.name)
+        bar.set_description_str(f"reading {table}")
+        pool = Pool.from_table(table, question=args.question_col,
+                               score=args.score_col or "score", correct=args.correct_col,
+                               answer=None if args.no_answers else args.answer_col,
+                               format=args.format, mixed_labels=args.mixed_labels)
+
+        def progress(text, step, steps):
+            bar.total = steps + 1               # the report is the last step
+            bar.n = step
+            bar.set_description_str(text)
+            bar.refresh()
+
+        try:
+            result = analyze(pool, rules=args.rules,
+                             ks=None if ks is None else np.asarray(ks),
+                             temperatures=args.temperature, replacement=args.replacement,
+                             calls=calls, call_cost=args.call_cost, fit_model=args.fit,
+                             forecast_ks=forecast_ks, n_boot=args.n_boot, seed=args.seed,
+                             progress=progress)
+        except ValueError as err:
+            raise ValueError(f"{err} (table {str(table)!r})") from None
+        command = "solvable " + " ".join(shlex.quote(a) for a in argv)
+        steps = bar.total or 1
+        progress("writing the report", steps - 1, steps - 1)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".solvable-", dir=out.parent))
+        try:
+            files = write_report(result, scratch, source=str(table), command=command)
+            out.mkdir(exist_ok=True)
+            for f in files:
+                os.replace(f, out / f.name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    bar.close()
+        bar.close()
     if args.json:
         print(json.dumps(summary(result, source=str(table), command=command), indent=1))
     elif not args.quiet:
@@ -285,7 +289,7 @@ def _curves(args, argv) -> int:
 
 
 def _demo(args) -> int:
-    """δ(k)/σ² of `solvable.paper_problem` at T/(2σ²) = t for c = 0 and c (docs/theory.md §1)."""
+    """δ(k)/σ² of `solvable.paper_problem` at T/(2σ²) = t, c = 0 and c (docs/theory.md §1)."""
     import numpy as np
 
     from .average import generalization_error

@@ -352,9 +352,9 @@ class Pool:
         cols, where = tables.read_columns(table, format=format, nested_on=correct)
         if not where:
             raise ValueError(f"{_source(table)} has no rows")
-        score_cols = [m for c in score_cols for m in (
-            [name for name in cols if fnmatch.fnmatchcase(name, c)] if _is_pattern(c) else [c])
-            ] or score_cols
+        score_cols = [m for c in score_cols for m in (         # a pattern matching nothing
+            [name for name in cols if fnmatch.fnmatchcase(name, c)] or [c]  # stays, and fails
+            if _is_pattern(c) else [c])]                                     # as a column
         for param, name in [("question", question), ("correct", correct)] + [
                 ("score", c) for c in score_cols]:
             if name not in cols:
