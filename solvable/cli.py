@@ -216,7 +216,7 @@ def _curves(args, argv) -> int:
 
     from .pools.analysis import analyze
     from .pools.curves import Pool
-    from .pools.report import summary, write_report
+    from .pools.report import FILES, summary, write_report
 
     table = Path(args.table)
     out = Path(args.out)
@@ -248,6 +248,11 @@ def _curves(args, argv) -> int:
                                answer=None if args.no_answers else args.answer_col,
                                format=args.format, mixed_labels=args.mixed_labels)
 
+        if calls is not None and (pool.calls is None or int(pool.num_calls.min()) < 2):
+            raise ValueError("--calls needs two or more score columns (judge calls) that score "
+                             f"every sample; table {str(table)!r} has "
+                             f"{'one' if pool.calls is None else 'too few on some questions'}")
+
         def progress(text, step, steps):
             bar.total = steps + 1               # the report is the last step
             bar.n = step
@@ -271,7 +276,10 @@ def _curves(args, argv) -> int:
         try:
             files = write_report(result, scratch, source=str(table), command=command)
             out.mkdir(exist_ok=True)
-            for f in files:
+            for name in FILES:          # an earlier report's files that this one lacks
+                if (out / name).is_file() and not (scratch / name).exists():
+                    (out / name).unlink()
+            for f in sorted(files, key=lambda f: f.name == "report.html"):   # the page last
                 os.replace(f, out / f.name)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

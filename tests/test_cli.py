@@ -315,8 +315,12 @@ BAD = [
     ("no_t.csv", GOOD, ["--rules", "softmax"], ["--temperature", "softmax"]),
     ("bad_t.csv", GOOD, ["--temperature", "hot"], ["--temperature", "'hot'"]),
     ("table.txt", GOOD, [], ["table.txt", "suffix", "--format"]),
-    ("clash.csv", "question,score,correct,answer\n1,0.5,1,7\n1,0.2,0,7\n", [],
-     ["clash.csv", "same answer label"]),
+    ("clash.csv", "question,score,correct,answer\nq7,0.5,1,7\nq7,0.2,0,7\n", [],
+     ["clash.csv", "'q7'", "same answer label", "--mixed-labels"]),
+    ("latin1.csv", None, [], ["latin1.csv", "not UTF-8"]),
+    ("no_id.jsonl", '{"question": NaN, "score": 0.5, "correct": 1}\n', [],
+     ["no_id.jsonl", "line 1", "column 'question'"]),
+    ("calls.csv", GOOD, ["--calls", "1..2"], ["--calls", "calls.csv"]),
 ]
 
 
@@ -324,7 +328,9 @@ BAD = [
 def test_bad_input_is_one_line_and_leaves_nothing(name, content, extra, fragments, tmp_path,
                                                   capsys):
     table = tmp_path / name
-    if content is not None:
+    if name == "latin1.csv":
+        table.write_bytes("question,score,correct,answer\n1,0.5,1,café\n".encode("latin-1"))
+    elif content is not None:
         table.write_text(content)
     out = tmp_path / "out"
     assert cli.main(["curves", str(table), "--out", str(out), *extra]) == 2
@@ -345,6 +351,41 @@ def test_bad_input_as_a_subprocess(tmp_path):
         "solvable curves: error: table 'pool.csv' line 3, column 'score': expected a number, "
         "got 'x'"]
     assert proc.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_readers_edge_cases(tmp_path):
+    """U+2028 inside a JSON string is not a line break; "NaN" / "None" answers are no answer;
+    NaN question ids are refused; array cells are a sample's calls."""
+    jsonl = tmp_path / "u2028.jsonl"
+    jsonl.write_text(json.dumps({"question": 1, "score": 0.5, "correct": 1,
+                                 "answer": "a\u2028b"}, ensure_ascii=False) + "\n"
+                     + json.dumps({"question": 1, "score": 0.1, "correct": 0,
+                                   "answer": "c"}) + "\r\n", encoding="utf-8")
+    pool = pools.Pool.from_table(jsonl)
+    assert pool.answer_names == ("a\u2028b", "c") and pool.n.tolist() == [2]
+    csv_path = tmp_path / "none.csv"
+    csv_path.write_text("question,score,correct,answer\n1,0.5,1,7\n1,0.2,0,NaN\n"
+                        "1,0.3,0,None\n1,0.1,0,n/a\n")
+    assert pools.Pool.from_table(csv_path).answers.tolist() == [[0, -1, -1, -1]]
+    with pytest.raises(ValueError, match="row 2, column 'question'"):
+        pools.Pool.from_table({"question": [1.0, float("nan")], "score": [0.1, 0.2],
+                               "correct": [1, 0]})
+    arrays = {"question": [1, 1], "score": [np.array([0.1, 0.2]), (0.3, 0.4)],
+              "correct": [1, 0]}
+    assert pools.Pool.from_table(arrays).calls.tolist() == [[[0.1, 0.2], [0.3, 0.4]]]
+
+
+def test_out_drops_an_earlier_report_s_extra_files(tmp_path):
+    """A second run into the same folder leaves no file of the first that it does not write."""
+    table = tmp_path / "pool.csv"
+    table.write_text("question,s1,s2,correct\n1,0.5,0.4,1\n1,0.2,0.1,0\n2,0.3,0.9,1\n"
+                     "2,0.6,0.2,0\n")
+    out = tmp_path / "out"
+    args = ["curves", str(table), "--out", str(out), "-q", "--n-boot", "10", "--rules", "pass"]
+    assert cli.main(args + ["--score-col", "s*"]) == 0
+    assert (out / "split.csv").exists()
+    assert cli.main(args + ["--score-col", "s1"]) == 0
+    assert not (out / "split.csv").exists() and (out / "report.html").exists()
 
 
 def test_out_keeps_its_other_files_and_refuses_a_file(tmp_path, capsys):

@@ -13,6 +13,7 @@ import functools
 import itertools
 import math
 import os
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -305,8 +306,8 @@ class Pool:
             list-valued fields hold one entry per sample.
         question, correct, answer : str
             Column names. The answer column is optional (absent, or ``answer=None``: no
-            labels); its empty cells mean "no answer extracted". Labels that read as integers
-            ("7", 7, 7.0) are the same label.
+            labels); its empty cells (and "NaN", "None", "null", "NA", "N/A") mean "no answer
+            extracted". Labels that read as integers ("7", 7, 7.0) are the same label.
         score : str or sequence of str
             The score column, or several (one per judge call: scores [Q, n, M]); a name with
             ``*`` or ``?`` stands for every column it matches (``"judge_*"``), in table
@@ -365,7 +366,8 @@ class Pool:
         order: dict = {}
         rows: dict = {}
         for r, q in enumerate(cols[question]):
-            if q is None or isinstance(q, (list, dict)) or (isinstance(q, str) and not q.strip()):
+            if (q is None or isinstance(q, (list, dict)) or (isinstance(q, str) and not q.strip())
+                    or (isinstance(q, float) and math.isnan(q)) or _is_missing(q)):
                 raise ValueError(f"{where[r]}, column {question!r}: expected a question "
                                  f"identifier, got {q!r}")
             rows.setdefault(order.setdefault(q, len(order)), []).append(r)
@@ -393,8 +395,8 @@ class Pool:
             out = []
             for col in score_cols:
                 v = cols[col][r]
-                if isinstance(v, list):
-                    out.extend(number(x, col, r) for x in v)
+                if isinstance(v, (list, tuple, np.ndarray)):
+                    out.extend(number(x, col, r) for x in np.ravel(np.asarray(v, dtype=object)))
                 else:
                     out.append(number(v, col, r))
             return out
@@ -403,14 +405,15 @@ class Pool:
         for rs, cs in zip(idx, correct_rows):
             for r, c in zip(rs, cs):
                 if math.isnan(c):
-                    raise ValueError(f"{where[r]}, column {correct!r}: empty (every sample "
-                                     "needs its correctness)")
+                    raise ValueError(f"{where[r]}, column {correct!r}: got "
+                                     f"{cols[correct][r]!r}; every sample needs its "
+                                     "correctness (0/1 or a number)")
         calls = [[sample_calls(r) for r in rs] for rs in idx]
         width = max(len(c) for q in calls for c in q)
         for rs, q in zip(idx, calls):
             for r, c in zip(rs, q):
                 if all(math.isnan(x) for x in c):
-                    raise ValueError(f"{where[r]}, column {score_cols[0]!r}: no score")
+                    raise ValueError(f"{where[r]}, columns {score_cols}: no score")
         if width == 1 and len(score_cols) == 1:
             scores = [np.array([c[0] for c in q]) for q in calls]
         else:
@@ -430,7 +433,13 @@ class Pool:
             return cls(scores, correct_rows, answers, questions=list(order),
                        mixed_labels=mixed_labels)
         except ValueError as err:
-            raise ValueError(f"{_source(table)}: {err}") from None
+            message = str(err)
+            clash = re.match(r"answers: in question (\d+) ", message)
+            if clash:                   # the table's question id, and the way out
+                message = (f"question {list(order)[int(clash.group(1))]!r}: samples with the "
+                           "same answer label disagree on correct (pass mixed_labels=True, "
+                           "--mixed-labels on the command line, if labels are not answers)")
+            raise ValueError(f"{_source(table)}: {message}") from None
 
 
     def to_columns(self) -> dict:
@@ -449,9 +458,10 @@ class Pool:
         >>> pools.Pool([[0.5, 0.2]], [[1, 0]]).to_columns()["score"]
         [0.5, 0.2]
         """
-        names = self.questions if self.questions is not None else range(self.num_questions)
+        names = list(self.questions if self.questions is not None
+                     else range(self.num_questions))
         q_idx, s_idx = np.nonzero(self.valid)
-        cols = {"question": [list(names)[q] for q in q_idx]}
+        cols = {"question": [names[q] for q in q_idx]}
         if self.calls is None:
             cols["score"] = [float(v) for v in self.scores[q_idx, s_idx]]
         else:
@@ -464,6 +474,17 @@ class Pool:
             labels = self.answers[q_idx, s_idx]
             cols["answer"] = [None if a < 0 else self.answer_names[a] for a in labels]
         return cols
+
+def _is_missing(v) -> bool:
+    """pandas' missing values (NA, NaT) and NumPy NaN scalars, without importing pandas."""
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return type(v).__name__ in ("NAType", "NaTType")
+
+
+_NO_ANSWER = ("nan", "none", "null", "na", "n/a")
+
 
 def _is_pattern(name: str) -> bool:
     return any(ch in name for ch in "*?[")
@@ -484,7 +505,7 @@ def _table_label(v, column="answer", where="table"):
         return int(v)
     if isinstance(v, str):
         v = v.strip()
-        if v == "":
+        if v == "" or v.lower() in _NO_ANSWER:
             return None
         try:
             return int(v)

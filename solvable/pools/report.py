@@ -32,10 +32,11 @@ import numpy as np
 from .. import style
 from .analysis import Analysis, curve_label
 
-__all__ = ["write_report", "summary"]
+__all__ = ["FILES", "write_report", "summary"]
 
-_FILES = ("curves.csv", "best.csv", "fit.csv", "split.csv", "curves.png", "curves.pdf",
-          "report.html", "summary.json")
+FILES = ("curves.csv", "best.csv", "fit.csv", "forecast.csv", "split.csv", "curves.png",
+         "curves.pdf", "report.html", "summary.json")
+"""Every file a report may write (a run writes the ones that apply)."""
 
 
 def _version() -> str:

@@ -6,7 +6,7 @@ Formats, told by the file's suffix (or ``format=``):
 ``.csv``, ``.tsv``          a header row, then one sample per row
 ``.jsonl``, ``.ndjson``     one JSON object per line: one sample (tidy), or one question whose
                             fields are lists, one entry per sample (nested; recognised when the
-                            correctness field of a line is a list)
+                            correctness field of a line is a list; JSON only)
 ``.json``                   a JSON array of such objects
 ``.parquet``, ``.pq``       read with pyarrow (or pandas), where installed
 ==========================  ==================================================================
@@ -77,7 +77,7 @@ def read_columns(table, *, format=None, nested_on=None):
                                                             for r in range(n)]
     if hasattr(table, "columns") and hasattr(table, "to_dict"):
         n = len(table)
-        return ({str(c): list(table[c]) for c in table.columns},
+        return ({str(c): [_plain(v) for v in table[c]] for c in table.columns},
                 [f"table row {r + 1}" for r in range(n)])
     if not isinstance(table, (str, os.PathLike)):
         raise ValueError(f"table must be a file path, a DataFrame or a dict of columns, "
@@ -95,6 +95,14 @@ def read_columns(table, *, format=None, nested_on=None):
 
 
 def _read_csv(path, name, delimiter):
+    try:
+        return _read_csv_text(path, name, delimiter)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"table {name}: not UTF-8 text (byte {err.start}); save it as "
+                         "UTF-8") from None
+
+
+def _read_csv_text(path, name, delimiter):
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
@@ -159,7 +167,11 @@ def _plain(v):
 
 
 def _read_json(path, name, fmt, nested_on):
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"table {name}: not UTF-8 text (byte {err.start}); save it as "
+                         "UTF-8") from None
     records = []               # (line number, object)
     if fmt == "json":
         try:
@@ -172,7 +184,8 @@ def _read_json(path, name, fmt, nested_on):
                              f"{type(data).__name__}")
         records = [(f"item {i + 1}", rec) for i, rec in enumerate(data)]
     else:
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):   # not splitlines: U+2028
+            line = line.rstrip("\r")                                # may sit inside a string
             if not line.strip():
                 continue
             try:
