@@ -40,8 +40,9 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def parse_ks(text: str) -> list:
-    """Parse a k list: ``"1..16"``, ``"1,2,4,8"`` or both (``"1..8,16,32"``).
+def parse_ks(text: str, flag: str = "--ks") -> list:
+    """Parse a k list: ``"1..16"``, ``"1,2,4,8"`` or both (``"1..8,16,32"``); errors name
+    `flag` (the option the text came from).
 
     Examples
     --------
@@ -60,10 +61,10 @@ def parse_ks(text: str) -> list:
             else:
                 out.append(int(part))
         except ValueError:
-            raise ValueError(f"--ks: cannot read {part!r}; write e.g. 1..16 or 1,2,4,8") \
+            raise ValueError(f"{flag}: cannot read {part!r}; write e.g. 1..16 or 1,2,4,8") \
                 from None
     if any(k < 1 for k in out):
-        raise ValueError(f"--ks: k must be >= 1, got {min(out)}")
+        raise ValueError(f"{flag}: k must be >= 1, got {min(out)}")
     return sorted(set(out))
 
 
@@ -227,18 +228,8 @@ def _curves(args, argv) -> int:
     if args.n_boot < 1:
         raise ValueError(f"--n-boot must be >= 1, got {args.n_boot}")
     ks = parse_ks(args.ks) if args.ks is not None else None
-    forecast_ks = None
-    if args.forecast is not None:
-        try:
-            forecast_ks = parse_ks(args.forecast)
-        except ValueError as err:
-            raise ValueError(str(err).replace("--ks", "--forecast")) from None
-    calls = None
-    if args.calls is not None:
-        try:
-            calls = parse_ks(args.calls)
-        except ValueError as err:
-            raise ValueError(str(err).replace("--ks", "--calls")) from None
+    forecast_ks = parse_ks(args.forecast, "--forecast") if args.forecast is not None else None
+    calls = parse_ks(args.calls, "--calls") if args.calls is not None else None
     bar = tqdm(total=1, disable=True if args.quiet else None, file=sys.stderr, unit="step",
                leave=False)
     try:
