@@ -340,7 +340,7 @@ def test_monotone_in_k_best_of_k_teacher_reward():
 def test_invariances():
     # shift of (mean, teacher, reward), sign flip, and scaling (T → c² T): one vectorised call each
     rng = np.random.default_rng(0)
-    n = 32
+    n = _BATCH   # the shape test_public_api_and_broadcasting compiles too
     k = np.exp(rng.uniform(0, math.log(1e5), n))
     T = np.exp(rng.uniform(math.log(1e-3), math.log(1e3), n))
     T[:4] = 0.0
@@ -386,7 +386,10 @@ def test_public_api_and_broadcasting():
     assert np.allclose(out, F(np.array([1.0, 8.0, 64.0])[:, None], [0.0, 0.25], 0.3, 0.3), rtol=1e-14)
     k = np.exp(np.linspace(0, 10, _BATCH))
     bok = jax.jit(best_of_k_error)(k, mean=0.3, std=1.5, teacher=-0.2, reward=0.4)
-    assert np.array_equal(bok, _se(k, jnp.zeros(_BATCH), mean=0.3, std=1.5, teacher=-0.2, reward=0.4))
+    # arrays, not scalars, for the parameters: the program test_invariances compiles
+    full = {name: np.full(_BATCH, v) for name, v in
+            (("mean", 0.3), ("std", 1.5), ("teacher", -0.2), ("reward", 0.4))}
+    assert np.array_equal(bok, _se(k, np.zeros(_BATCH), **full))
 
 
 def test_concrete_blocks_on_threads_equal_one_traced_map():
