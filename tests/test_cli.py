@@ -87,9 +87,9 @@ def _parse(path: Path) -> _Report:
     return report
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rewardmath_run(tmp_path_factory):
-    """``solvable curves`` on one RewardMATH judge, as a subprocess (once per module)."""
+    """``solvable curves`` on one RewardMATH judge, as a subprocess (once per process)."""
     tmp = tmp_path_factory.mktemp("cli")
     pool = pools.rewardmath("internlm2")
     table = _write_csv(tmp / "rewardmath.csv", pool.to_columns())

@@ -36,8 +36,10 @@ def _load_repro():
 repro = _load_repro()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
+    # one folder per process: a module-scoped one is made again when a worker comes back to
+    # this module after other modules' tests, while `make` keeps the figures of the first
     return tmp_path_factory.mktemp("figures_tiny")
 
 
@@ -133,11 +135,12 @@ _HEAVY = {"optimal_temperature", "phase_diagram", "optimal_reward"}
                                   for n in FIGURES])
 def test_figure_files_and_manifest(name, tiny_dir):
     cols, entry, manifest = make(name, tiny_dir)
+    out = _made[name]          # the folder the figure was written to
     for ext in ("png", "pdf", "csv"):
-        path = tiny_dir / f"{name}.{ext}"
+        path = out / f"{name}.{ext}"
         assert path.exists() and path.stat().st_size > 0, path
-    assert (tiny_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tiny_dir / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
     assert entry["size"] == "tiny" and entry["seed"] == 0
     assert entry["runtime_s"] > 0 and entry["rows"] == len(next(iter(cols.values())))
     for key in ("params", "versions", "device", "files", "notes"):
