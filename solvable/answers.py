@@ -318,9 +318,9 @@ def accuracy_normalized(k, t, b, a, eta):
         step = _step_vec(kf, bf, af, ef)
         out = jnp.where(tf == 0, step, soft)
         return jnp.where(jnp.isinf(tf) | (kf == 1.0), q0, out).reshape(shape)
-    tn = np.asarray(tf)
+    flat = [np.asarray(x) for x in flat]   # points picked by NumPy: no gather per size
+    tn, kn = flat[1], flat[0]
     out = np.asarray(q0).copy()
-    kn = np.asarray(kf)
     is_step = (tn == 0) & (kn != 1.0)
     is_soft = (tn > 0) & np.isfinite(tn) & (kn != 1.0)
     if is_soft.any():
