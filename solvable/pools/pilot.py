@@ -336,24 +336,10 @@ def em_mixture(lik: np.ndarray, weights: Optional[np.ndarray] = None, *, start=N
     -------
     ndarray [A]
     """
-    Q, A = lik.shape
-    w = np.ones(Q) if weights is None else np.asarray(weights, dtype=np.float64)
-    w = w / w.sum()
-    pi = np.full(A, 1.0 / A) if start is None else np.asarray(start, dtype=np.float64).copy()
-    pi = np.maximum(pi, 1e-12)
-    pi /= pi.sum()
-    last = -np.inf
-    for it in range(iterations):
-        f = lik @ pi
-        f = np.maximum(f, 1e-300)
-        pi = pi * ((w / f) @ lik)
-        pi /= pi.sum()
-        if it % 10 == 9:
-            ll = float(w @ np.log(f))
-            if ll - last < tol:
-                break
-            last = ll
-    return pi
+    # `em_conditional` with one bin of weight 1 per question is this EM
+    one = None if start is None else np.asarray(start, dtype=np.float64)[None, :]
+    return em_conditional(np.ones((lik.shape[0], 1)), lik, weights, start=one,
+                          iterations=iterations, tol=tol)[0]
 
 
 def pass_range(p_grid, pi_p, n: int, k: int):
