@@ -34,6 +34,15 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def thread_map(fn, items) -> list:
+    """``[fn(x) for x in items]``, run on the thread pool on CPU when there is more than one
+    item (for NumPy work that releases the GIL)."""
+    items = list(items)
+    if len(items) > 1 and on_cpu():
+        return list(_pool().map(fn, items))
+    return [fn(x) for x in items]
+
+
 def _traced(flat) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in flat)
 

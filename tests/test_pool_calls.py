@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from solvable import pools
+from solvable.pools import _call_subsets
 from pool_reference import brute_force
 
 
@@ -214,3 +215,60 @@ def test_mixed_labels_majority_against_enumeration(samples, k, replacement):
     with pytest.raises(ValueError, match="mixed_labels"):
         pools.selection_curve(pool, "weighted_vote", [k], temperature=1.0,
                               replacement=replacement)
+
+
+def _best_of_k_reference(calls, correct, k, m, replacement):
+    """Brute force over call subsets × candidate draws for one question ([n, M] calls)."""
+    return _shared_reference("best_of_k", calls, correct, [0] * len(correct), k, m, 0.0,
+                             replacement)
+
+
+def test_enumerated_best_of_k_scores_one_unit_apart_and_signed_zeros():
+    """The enumerated best-of-k sorts scores with the correctness flag in their lowest bit: scores
+    one unit in the last place apart, −0.0 against +0.0 and the smallest subnormals keep their
+    order and their ties (against brute force, which compares the scores themselves)."""
+    up, down = np.nextafter(1.0, 2.0), np.nextafter(-1.0, -2.0)
+    scores = np.array([1.0, up, 0.0, 5e-324, -0.0, -5e-324, -1.0, down, up, 1e-300])
+    correct = np.array([1, 0, 0, 1, 1, 0, 0, 1, 1, 0], float)
+    pool = pools.Pool(scores[None, :, None], correct[None])
+    for replacement in (False, True):
+        for k in range(1, 5 if replacement else 11):      # at most 10^4 ordered draws
+            curve = pools.selection_curve(pool, "best_of_k", [k], calls=1,
+                                          replacement=replacement)
+            ref = _best_of_k_reference(scores[:, None], correct, k, 1, replacement)
+            assert curve.exact.all()
+            assert curve.mean[0] == pytest.approx(ref, abs=1e-12), (k, replacement)
+
+
+@pytest.mark.parametrize("kind", ["integer", "fractional correctness", "ragged, missing calls"])
+def test_enumerated_best_of_k_against_brute_force_on_many_questions(kind, monkeypatch):
+    """24 questions in one call (batches of two subsets on the thread pool, the flag route, its
+    exact recomputation of mixed ties and the argsort route), each against brute force."""
+    monkeypatch.setattr(_call_subsets, "_BATCH_ENTRIES", 2 * 24 * 6)
+    rng = np.random.default_rng(5)
+    Q, n, M, m = 24, 6, 4, 2
+    calls = rng.integers(0, 3, (Q, n, M)).astype(float)        # many ties
+    correct = rng.integers(0, 2, (Q, n)).astype(float)
+    if kind == "fractional correctness":
+        correct = np.round(rng.random((Q, n)), 2)
+    if kind == "ragged, missing calls":
+        calls = calls + rng.normal(0.0, 1.0, (Q, n, M)).round(1)
+        calls[::3, 5, :] = np.nan                                # one sample fewer
+        correct[::3, 5] = np.nan
+        calls[1::4, :, 3] = np.nan                               # a call that scored none
+        calls[2::5, 0, 2] = np.nan                               # a call that missed one sample
+    pool = pools.Pool(calls, correct)
+    ks = [1, 2, 4]
+    for replacement in (False, True):
+        curve = pools.selection_curve(pool, "best_of_k", ks, calls=m, replacement=replacement)
+        assert curve.exact.all()
+        for q in range(Q):
+            valid = ~np.isnan(correct[q])
+            full = np.all(~np.isnan(calls[q][valid]), axis=0)
+            c = calls[q][valid][:, full]
+            for j, k in enumerate(ks):
+                if k > valid.sum() and not replacement:
+                    continue
+                ref = _best_of_k_reference(c, correct[q][valid], k, min(m, c.shape[1]),
+                                           replacement)
+                assert curve.per_question[q, j] == pytest.approx(ref, abs=1e-12), (q, k)
