@@ -69,7 +69,9 @@ from ._parallel import map_blocks
 from ._quadrature import XI_EDGES, legendre, offset_nodes
 from ._laws import RULES, accuracy_inputs, check_rule_k_temperature, law_of
 from .equivalents import OffsetLaw
-from .judge import average_over_centre, check_judge, judged_law, step_centre_rules
+from ._score_noise import score_noise_best_of_k
+from .judge import (average_over_centre, check_judge, check_score_noise_judge, judged_law,
+                    step_centre_rules)
 from ._kernel import (D_EDGES, GLA, GLI, INV_SQRT2PI, LAMBDA0, LOG_FACTORIAL, MU_EDGES,
                         N_SERIES, V_EDGES, V_HI, V_LO, folded_cdf, hard_edges,
                         log_survival_at_split, merge_sorted,
@@ -836,7 +838,9 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
         ε̄ ~ N(0, judge.centre_variance), its temperature ``judge.temperature(T)``; the
         softmax accuracy is averaged over ε̄ on panels graded towards the centres where it
         switches (`centre_averaged_accuracy`); the weighted vote draws ε̄ with each set of
-        answers; the plurality vote does not use the judge. None: the exact judge.
+        answers; the plurality vote does not use the judge. Per-candidate score noise
+        (``score_noise`` > 0): best-of-k (temperature 0, no centre noise) keeps the candidate
+        of highest noisy score (docs/theory.md §10). None: the exact judge.
 
     Returns
     -------
@@ -860,7 +864,14 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
     k, t, b, a, eta = accuracy_inputs(k, temperature, mean, std, teacher, reward, tolerance, rule)
     check_integer_at_least("samples", samples, 1)
     check_integer_at_least("seed", seed, 0)
-    judge = check_judge(judge)
+    judge = check_judge(judge, exact=False)
+    if judge.score_variance > 0.0 and rule != "majority":
+        check_score_noise_judge(judge)
+        if rule == "weighted_vote":
+            raise ValueError("judge: per-candidate score noise with rule 'weighted_vote' is "
+                             "not computed exactly; use solvable.simulate")
+        nu = math.sqrt(judge.score_variance) / np.asarray(std, np.float64) ** 2
+        return score_noise_best_of_k(k, judge.temperature(t), b, a, nu, eta)
     if judge.noiseless and judge.aggregate == "mean":
         if rule == "softmax":
             return accuracy_normalized(k, t, b, a, eta)

@@ -61,8 +61,9 @@ class Judge:
         centre's variance is τ₀² + τ²/m, so more calls cannot remove it.
     score_noise : float, default 0
         σ ≥ 0, the standard deviation of independent noise on each call's score of each
-        candidate (units of the reward, y²). Supported by `solvable.simulate` and by pools;
-        the exact functions require 0.
+        candidate (units of the reward, y²). Supported by `solvable.simulate`, by pools, and
+        by `solvable.selection_error` and `solvable.selection_accuracy` for best-of-k
+        (temperature 0) without centre noise; the averaged and budget functions require 0.
     aggregate : {"mean", "sum"}
         The candidate's score is the mean of its m scores, or their sum (which divides the
         softmax temperature by m).
@@ -135,9 +136,18 @@ def check_judge(judge, *, exact: bool = True) -> Judge:
                          f"{type(judge).__name__}")
     if exact and judge.score_noise > 0:
         raise ValueError("judge: score_noise > 0 (per-candidate noise) is supported by "
-                         "solvable.simulate and by pools; the exact functions need "
+                         "solvable.simulate, by pools, and by selection_error and "
+                         "selection_accuracy at temperature 0; this function needs "
                          "score_noise = 0")
     return judge
+
+
+def check_score_noise_judge(judge: Judge) -> None:
+    """The exact functions compute per-candidate score noise for best-of-k on its own: a
+    ValueError naming ``judge`` when it also misreads the centre."""
+    if judge.score_variance > 0.0 and judge.centre_variance > 0.0:
+        raise ValueError("judge: per-candidate score noise together with call_noise or floor "
+                         "is not computed exactly; use solvable.simulate, or one of the two")
 
 
 def centre_rule(sd, n: int = CENTRE_NODES):

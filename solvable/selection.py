@@ -38,7 +38,9 @@ from . import _config  # noqa: F401  (float64)
 from ._schedule import evaluate
 from ._validate import (check_at_least, check_finite, check_nonnegative, check_positive,
                         check_real, is_concrete)
-from .judge import average_over_centre, centre_rule, check_judge, error_centre_rules
+from ._score_noise import score_noise_best_of_k
+from .judge import (average_over_centre, centre_rule, check_judge, check_score_noise_judge,
+                    error_centre_rules)
 
 __all__ = ["selection_error", "best_of_k_error", "selection_error_normalized",
            "centre_averaged_error"]
@@ -133,7 +135,10 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     judge : solvable.judge.Judge, optional
         Repeated noisy calls (docs/theory.md §10): the aggregated judge is centred at
         μ_R + ε̄, ε̄ ~ N(0, judge.centre_variance), at temperature ``judge.temperature(T)``;
-        δ is averaged over ε̄ (`centre_averaged_error`). None: the exact judge.
+        δ is averaged over ε̄ (`centre_averaged_error`). With per-candidate score noise
+        (``score_noise`` > 0, temperature 0, no centre noise) best-of-k keeps the candidate
+        of highest noisy score, computed by `solvable._score_noise` (docs/theory.md §10).
+        None: the exact judge.
 
     Returns
     -------
@@ -144,7 +149,8 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     ------
     ValueError
         Naming the parameter, for k < 1, a negative or NaN temperature, std ≤ 0 or a
-        non-finite mean, teacher or reward, or a judge with per-candidate score noise.
+        non-finite mean, teacher or reward, or a judge with per-candidate score noise at a
+        temperature other than 0, together with centre noise, or on traced values.
 
     References
     ----------
@@ -163,7 +169,7 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     check_positive("std", std)
     check_finite("teacher", teacher)
     check_finite("reward", reward)
-    judge = check_judge(judge)
+    judge = check_judge(judge, exact=False)
     k, temperature, mean, std, teacher, reward = (
         jnp.asarray(v, dtype=jnp.float64) for v in (k, temperature, mean, std, teacher, reward)
     )
@@ -171,6 +177,9 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     t = judge.temperature(temperature) / (2.0 * s2)
     b = (mean - teacher) / std
     a = (mean - reward) / std
+    if judge.score_variance > 0.0:
+        check_score_noise_judge(judge)
+        return s2 * score_noise_best_of_k(k, t, b, a, judge.score_variance ** 0.5 / s2)
     if judge.centre_variance == 0.0:
         return s2 * _delta_vec(k, t, b, a)
     sd = judge.centre_variance ** 0.5 / std                   # the centre's misreading ε̄ / s

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
+from scipy.special import ndtr, roots_hermitenorm, roots_legendre
 
 import solvable
 from solvable import (generalization_accuracy, generalization_error, selection_accuracy,
@@ -70,8 +72,18 @@ def test_judge_fields_and_bad_input():
             Judge(**kwargs)
     with pytest.raises(ValueError, match="judge"):
         selection_error(4, 0.0, judge="loud")
+    with pytest.raises(ValueError, match="score_noise > 0 is computed exactly for best-of-k"):
+        selection_accuracy(4, 0.5, tolerance=0.5, judge=Judge(score_noise=0.1))
+    with pytest.raises(ValueError, match="together with call_noise or floor"):
+        selection_error(4, 0.0, judge=Judge(score_noise=0.1, floor=0.1))
+    with pytest.raises(ValueError, match="weighted_vote"):
+        selection_accuracy(4, 0.0, tolerance=0.5, rule="weighted_vote",
+                           judge=Judge(score_noise=0.1))
+    with pytest.raises(ValueError, match="not under jit"):
+        jax.jit(lambda k: selection_error(k, 0.0, judge=Judge(score_noise=0.1)))(4.0)
     with pytest.raises(ValueError, match="score_noise"):
-        selection_accuracy(4, 0.0, tolerance=0.5, judge=Judge(score_noise=0.1))
+        generalization_error(solvable.paper_problem(), solvable.KnobReward(1.0), 4, 0.0,
+                             judge=Judge(score_noise=0.1))
     with pytest.raises(ValueError, match="budget"):
         optimal_split(0.5, tolerance=0.5, judge=NOISY)
     with pytest.raises(ValueError, match="call_cost"):
@@ -223,6 +235,95 @@ def test_score_noise_in_the_simulator_against_monte_carlo():
     est, se = _monte_carlo(3, 0.02, judge, mean=0.0, std=0.3, teacher=0.0, reward=0.0,
                            seed=6)
     assert abs(res.mean[0] - est) / math.hypot(res.stderr[0], se) < 4.0
+
+
+# --- per-candidate score noise: best-of-k ----------------------------------------------------
+
+SCORE_NOISY = Judge(calls=4, score_noise=0.8)        # σ²/m = 0.16 on the mean score
+
+
+@pytest.mark.parametrize("k, point, tolerance", [
+    (8, dict(mean=0.3, std=1.2, teacher=0.0, reward=0.5), 0.6),
+    (64, dict(mean=-0.4, std=0.7, teacher=0.2, reward=0.1), 0.3),
+    (3, dict(mean=1.5, std=1.0, teacher=0.0, reward=0.0), 1.0),
+])
+def test_score_noise_best_of_k_against_monte_carlo(k, point, tolerance):
+    """Error and accuracy of best-of-k by noisy scores against the NumPy Monte Carlo of the
+    definition (each call's own noise on each candidate, then the mean): |z| < 4, fixed
+    seeds."""
+    err, se = _monte_carlo(k, 0.0, SCORE_NOISY, **point, n=100_000, seed=11)
+    exact = float(selection_error(k, 0.0, **point, judge=SCORE_NOISY))
+    assert abs(exact - err) < 4.0 * se, (exact, err, se)
+    acc, se = _monte_carlo(k, 0.0, SCORE_NOISY, **point, tolerance=tolerance, n=100_000,
+                           seed=12)
+    exact = float(selection_accuracy(k, 0.0, **point, tolerance=tolerance, judge=SCORE_NOISY))
+    assert abs(exact - acc) < 4.0 * se, (exact, acc, se)
+
+
+def _gauss_legendre(edges, n):
+    """Composite Gauss–Legendre nodes and weights with n nodes per panel."""
+    x, w = roots_legendre(n)
+    lo, hi = np.asarray(edges[:-1])[:, None], np.asarray(edges[1:])[:, None]
+    return ((lo + hi) / 2 + (hi - lo) / 2 * x).ravel(), ((hi - lo) / 2 * w).ravel()
+
+
+def _score_noise_quadrature(k, a, b, nu, g, cuts=()):
+    """E[g(z*)] by another route: k E_{z,ξ}[g(z) F(−z² + νξ)^{k−1}], the candidate's joint law
+    against the CDF F(u) = E_z'[Φ((u + z'²)/ν)] of one score, on fixed tensor rules
+    (Gauss–Legendre in z over a ± 10 with panels cut where g jumps; Gauss–Hermite in ξ)."""
+    def gaussian(edges, n):
+        z, w = _gauss_legendre(edges, n)
+        return z, w * np.exp(-0.5 * (z - a) ** 2) / math.sqrt(2 * math.pi)
+    inner, w_inner = gaussian([a - 10.0, a + 10.0], 600)
+    edges = np.unique(np.clip([a - 10.0, *cuts, a + 10.0], a - 10.0, a + 10.0))
+    z, wz = gaussian(edges, 300)
+    xi, wxi = roots_hermitenorm(120)
+    wxi = wxi / math.sqrt(2 * math.pi)
+    u = -z[:, None] ** 2 + nu * xi[None, :]                                 # [Z, Ξ]
+    cdf = np.einsum("j,abj->ab", w_inner,
+                    ndtr((u[:, :, None] + inner[None, None, :] ** 2) / nu))
+    return float(k * np.einsum("a,b,ab->", wz * g(z), wxi, cdf ** (k - 1)))
+
+
+@pytest.mark.parametrize("k, a, b, nu", [(3, 0.4, -0.2, 0.5), (6, 1.5, 0.3, 2.0),
+                                         (12, -0.8, 0.5, 1.0)])
+def test_score_noise_best_of_k_against_a_tensor_quadrature(k, a, b, nu):
+    """Normalised units (s = 1): the quantile route of `solvable._score_noise` against the
+    joint-law integral (smooth here: ν ≥ 0.5), error and accuracy, to 1e-8 relatively."""
+    point = dict(mean=a, std=1.0, teacher=a - b, reward=0.0)
+    judge = Judge(score_noise=nu)
+    ref = _score_noise_quadrature(k, a, b, nu, lambda z: (z + b - a) ** 2)
+    assert float(selection_error(k, 0.0, **point, judge=judge)) == pytest.approx(ref, rel=1e-8)
+    eta = 0.7
+    ref = _score_noise_quadrature(k, a, b, nu, lambda z: np.abs(z + b - a) < eta,
+                                  cuts=(a - b - eta, a - b + eta))
+    assert float(selection_accuracy(k, 0.0, **point, tolerance=eta, judge=judge)) == (
+        pytest.approx(ref, rel=1e-8))
+
+
+def test_score_noise_limits():
+    """ν → 0: the noiseless best-of-k; ν → ∞: a uniform pick (s² + b², q₀); k = 1: the same
+    for any ν."""
+    point = dict(mean=0.3, std=0.8, teacher=0.1, reward=-0.2)
+    b = (0.3 - 0.1) / 0.8
+    q0 = float(ndtr(0.4 / 0.8 - b) - ndtr(-0.4 / 0.8 - b))
+    k = np.array([2.0, 9.0, 100.0])
+    tiny, huge = Judge(score_noise=1e-9), Judge(score_noise=1e9)
+    np.testing.assert_allclose(np.asarray(selection_error(k, 0.0, **point, judge=tiny)),
+                               np.asarray(selection_error(k, 0.0, **point)), rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(selection_accuracy(k, 0.0, **point, tolerance=0.4,
+                                                             judge=tiny)),
+                               np.asarray(selection_accuracy(k, 0.0, **point, tolerance=0.4)),
+                               rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(selection_error(k[:2], 0.0, **point, judge=huge)),
+                               0.64 * (1 + b * b), rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(selection_accuracy(k[:2], 0.0, **point,
+                                                             tolerance=0.4, judge=huge)),
+                               q0, rtol=1e-7)
+    assert float(selection_error(1, 0.0, **point, judge=SCORE_NOISY)) == pytest.approx(
+        0.64 * (1 + b * b), rel=1e-7)
+    assert float(selection_accuracy(1, 0.0, **point, tolerance=0.4, judge=SCORE_NOISY)) == (
+        pytest.approx(q0, rel=1e-7))
 
 
 def test_judged_law_adds_the_centre_variance():
