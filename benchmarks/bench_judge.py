@@ -7,7 +7,9 @@
    (k, T, mean, reward) with best-of-k and softmax judges. Baseline in the same run: a direct
    route, SciPy's adaptive `quad` over the centre calling the noiseless function at one centre
    at a time (on a few points; its agreement with the fast rule is printed).
-2. A synthetic pool of Q questions × 64 samples × 16 calls (a call's verdict is the sample's
+2. Best-of-k with per-candidate score noise: points per second of the exact route, against
+   a NumPy Monte Carlo of the definition at a standard error of 1e-4 (same run).
+3. A synthetic pool of Q questions × 64 samples × 16 calls (a call's verdict is the sample's
    correctness plus N(0, 1.5²) noise): best-of-k for every k = 1..64 and every m = 1..16
    shared calls, (a) with the defaults (exact over the C(16, m) call subsets where there are at
    most 256, random subsets otherwise, Monte Carlo error printed), (b) exact everywhere (every
@@ -79,6 +81,34 @@ def bench_points(n: int) -> None:
               f"points/s; largest difference to the fast rule {gap:.1e}")
 
 
+def bench_score_noise(n: int) -> None:
+    """Best-of-k with per-candidate score noise (solvable._score_noise) against the NumPy Monte
+    Carlo of the definition at the precision of the exact route's agreement (1e-4 here)."""
+    rng = np.random.default_rng(2)
+    k, mean, reward = _points(n, rng)
+    judge = Judge(calls=4, score_noise=1.0)
+    print(f"\n== best-of-k with per-candidate score noise (sigma = 1, m = 4), {n} points ==")
+    for name, fn in (("error", selection_error), ("accuracy", selection_accuracy)):
+        extra = {} if name == "error" else {"tolerance": 0.5}
+        start = time.perf_counter()
+        exact = np.asarray(fn(k, 0.0, mean=mean, reward=reward, judge=judge, **extra))
+        dt = time.perf_counter() - start
+        # baseline: Monte Carlo of the definition at one point, to a standard error of 1e-4
+        i = int(np.argmax(k))
+        draws = 200_000
+        start = time.perf_counter()
+        y = mean[i] + rng.normal(size=(draws, int(k[i])))
+        scores = -(y - reward[i]) ** 2 + rng.normal(0.0, 0.5, y.shape)
+        pick = y[np.arange(draws), np.argmax(scores, axis=1)]
+        value = pick ** 2 if name == "error" else (np.abs(pick) < 0.5) * 1.0
+        mc_dt = time.perf_counter() - start
+        se = value.std() / math.sqrt(draws)
+        per_point = mc_dt * (se / 1e-4) ** 2
+        print(f"  {name:>8}: {n / dt:7.2f} points/s exact; Monte Carlo of the definition at "
+              f"k = {int(k[i])}: {per_point:6.1f} s per point for a standard error of 1e-4 "
+              f"(z = {(value.mean() - exact[i]) / se:+.2f} against the exact value)")
+
+
 def bench_pool(q: int) -> None:
     rng = np.random.default_rng(1)
     n, M = 64, 16
@@ -124,6 +154,7 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=500)
     args = p.parse_args()
     bench_points(args.points)
+    bench_score_noise(max(2, args.points // 100))
     bench_pool(args.questions)
 
 
