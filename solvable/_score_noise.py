@@ -26,7 +26,7 @@ import math
 
 import jax.numpy as jnp
 import numpy as np
-from scipy.special import log_ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri
 
 from . import _config  # noqa: F401  (float64)
 from ._kernel import gauss_legendre
@@ -197,7 +197,7 @@ def best_of_k_with_score_noise(k, b, a, nu, eta=None):
 
 def score_noise_best_of_k(k, t, b, a, nu, eta=None):
     """`best_of_k_with_score_noise` for the public functions: broadcasts concrete arrays, and
-    refuses what it does not compute (traced values; a temperature other than 0).
+    refuses what it does not compute (traced values; a temperature other than 0 or ∞).
     Returns a jax array of the broadcast shape."""
     values = [k, t, b, a, nu] + ([] if eta is None else [eta])
     if not all(is_concrete(v) for v in values):
@@ -207,8 +207,17 @@ def score_noise_best_of_k(k, t, b, a, nu, eta=None):
     arrays = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in values))
     shape = arrays[0].shape
     k, t, b, a, nu = (x.ravel() for x in arrays[:5])
-    if np.any(t != 0.0):
+    uniform = np.isinf(t)                      # T = ∞: a uniform pick, blind to the scores
+    if np.any((t != 0.0) & ~uniform):
         raise ValueError("judge: score_noise > 0 is computed exactly for best-of-k "
                          "(temperature 0) only; for a softmax judge use solvable.simulate")
-    out = best_of_k_with_score_noise(k, b, a, nu, None if eta is None else arrays[5].ravel())
+    eta = None if eta is None else arrays[5].ravel()
+    if eta is None:
+        out = 1.0 + b * b
+    else:
+        out = ndtr(eta - b) - ndtr(-eta - b)
+    judged = np.flatnonzero(~uniform)
+    if judged.size:
+        out[judged] = best_of_k_with_score_noise(k[judged], b[judged], a[judged], nu[judged],
+                                                 None if eta is None else eta[judged])
     return jnp.asarray(np.clip(out, 0.0, None if eta is None else 1.0).reshape(shape))

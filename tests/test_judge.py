@@ -324,6 +324,11 @@ def test_score_noise_limits():
         0.64 * (1 + b * b), rel=1e-7)
     assert float(selection_accuracy(1, 0.0, **point, tolerance=0.4, judge=SCORE_NOISY)) == (
         pytest.approx(q0, rel=1e-7))
+    # T = ∞ does not see the scores: a uniform pick, also with score noise
+    assert float(selection_error(5, math.inf, **point, judge=SCORE_NOISY)) == pytest.approx(
+        0.64 * (1 + b * b), rel=1e-15)
+    assert float(selection_accuracy(5, math.inf, **point, tolerance=0.4,
+                                    judge=SCORE_NOISY)) == pytest.approx(q0, rel=1e-12)
 
 
 def test_judged_law_adds_the_centre_variance():
