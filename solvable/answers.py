@@ -839,8 +839,8 @@ def selection_accuracy(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward
         softmax accuracy is averaged over ε̄ on panels graded towards the centres where it
         switches (`centre_averaged_accuracy`); the weighted vote draws ε̄ with each set of
         answers; the plurality vote does not use the judge. Per-candidate score noise
-        (``score_noise`` > 0): best-of-k (temperature 0, no centre noise) keeps the candidate
-        of highest noisy score (docs/theory.md §10). None: the exact judge.
+        (``score_noise`` > 0, no centre noise): best-of-k and the softmax pick by the noisy
+        scores (T > 0: where that noise is at most π/√6 · T; docs/theory.md §10). None: the exact judge.
 
     Returns
     -------

@@ -62,8 +62,9 @@ class Judge:
     score_noise : float, default 0
         σ ≥ 0, the standard deviation of independent noise on each call's score of each
         candidate (units of the reward, y²). Supported by `solvable.simulate`, by pools, and
-        by `solvable.selection_error` and `solvable.selection_accuracy` for best-of-k
-        (temperature 0) without centre noise; the averaged and budget functions require 0.
+        by `solvable.selection_error` and `solvable.selection_accuracy` without centre noise
+        (best-of-k, and the softmax where σ/√m ≤ π/√6 · T); the averaged and budget
+        functions require 0.
     aggregate : {"mean", "sum"}
         The candidate's score is the mean of its m scores, or their sum (which divides the
         softmax temperature by m).
@@ -137,7 +138,7 @@ def check_judge(judge, *, exact: bool = True) -> Judge:
     if exact and judge.score_noise > 0:
         raise ValueError("judge: score_noise > 0 (per-candidate noise) is supported by "
                          "solvable.simulate, by pools, and by selection_error and "
-                         "selection_accuracy at temperature 0; this function needs "
+                         "selection_accuracy; this function needs "
                          "score_noise = 0")
     return judge
 

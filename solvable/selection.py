@@ -136,8 +136,9 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
         Repeated noisy calls (docs/theory.md §10): the aggregated judge is centred at
         μ_R + ε̄, ε̄ ~ N(0, judge.centre_variance), at temperature ``judge.temperature(T)``;
         δ is averaged over ε̄ (`centre_averaged_error`). With per-candidate score noise
-        (``score_noise`` > 0, temperature 0, no centre noise) best-of-k keeps the candidate
-        of highest noisy score, computed by `solvable._score_noise` (docs/theory.md §10).
+        (``score_noise`` > 0, no centre noise) the judge picks by the noisy scores, computed
+        by `solvable._score_noise` (docs/theory.md §10): best-of-k at T = 0, the softmax at
+        T > 0 where the noise on the mean score is at most π/√6 · T.
         None: the exact judge.
 
     Returns
@@ -149,8 +150,8 @@ def selection_error(k, temperature, *, mean=0.0, std=1.0, teacher=0.0, reward=0.
     ------
     ValueError
         Naming the parameter, for k < 1, a negative or NaN temperature, std ≤ 0 or a
-        non-finite mean, teacher or reward, or a judge with per-candidate score noise at a
-        temperature other than 0, together with centre noise, or on traced values.
+        non-finite mean, teacher or reward, or a judge with per-candidate score noise above
+        π/√6 · T at T > 0, together with centre noise, or on traced values.
 
     References
     ----------

@@ -72,8 +72,8 @@ def test_judge_fields_and_bad_input():
             Judge(**kwargs)
     with pytest.raises(ValueError, match="judge"):
         selection_error(4, 0.0, judge="loud")
-    with pytest.raises(ValueError, match="score_noise > 0 is computed exactly for best-of-k"):
-        selection_accuracy(4, 0.5, tolerance=0.5, judge=Judge(score_noise=0.1))
+    with pytest.raises(ValueError, match="softmax judge .* at most π/√6"):
+        selection_accuracy(4, 0.1, tolerance=0.5, judge=Judge(score_noise=1.0))
     with pytest.raises(ValueError, match="together with call_noise or floor"):
         selection_error(4, 0.0, judge=Judge(score_noise=0.1, floor=0.1))
     with pytest.raises(ValueError, match="weighted_vote"):
@@ -299,6 +299,33 @@ def test_score_noise_best_of_k_against_a_tensor_quadrature(k, a, b, nu):
                                   cuts=(a - b - eta, a - b + eta))
     assert float(selection_accuracy(k, 0.0, **point, tolerance=eta, judge=judge)) == (
         pytest.approx(ref, rel=1e-8))
+
+
+@pytest.mark.parametrize("k, t", [(8, 0.5), (64, 0.1), (100, 0.01)])
+def test_softmax_as_best_of_k_with_gumbel_noise(k, t):
+    """The softmax at t = T/(2s²) is best-of-k with a Gumbel of scale 2t added to each score
+    (the Gumbel-max identity): with a vanishing Gaussian part, `solvable._score_noise` agrees
+    with the Laplace-route kernel of `selection_error` / `selection_accuracy` to 1e-8."""
+    a, b = 1.0, -0.5
+    point = dict(mean=a, std=1.0, teacher=a - b, reward=0.0)
+    from solvable._score_noise import best_of_k_with_score_noise
+    err = best_of_k_with_score_noise([k], [b], [a], [1e-9], tau=[2 * t])[0]
+    assert err == pytest.approx(float(selection_error(k, 2 * t, **point)), rel=1e-8)
+    acc = best_of_k_with_score_noise([k], [b], [a], [1e-9], eta=[0.5], tau=[2 * t])[0]
+    assert acc == pytest.approx(float(selection_accuracy(k, 2 * t, **point, tolerance=0.5)),
+                                rel=1e-8)
+
+
+def test_softmax_with_score_noise_against_monte_carlo():
+    """Softmax at T > 0 over noisy mean scores (noise ≤ π/√6 · T): the Monte Carlo of the
+    definition, |z| < 4 (fixed seeds)."""
+    point = dict(mean=0.3, std=1.2, teacher=0.0, reward=0.5)
+    judge = Judge(calls=4, score_noise=0.8)          # 0.4 on the mean ≤ 1.28 · 0.4
+    est, se = _monte_carlo(8, 0.4, judge, **point, n=100_000, seed=21)
+    assert abs(float(selection_error(8, 0.4, **point, judge=judge)) - est) < 4.0 * se
+    est, se = _monte_carlo(8, 0.4, judge, **point, tolerance=0.6, n=100_000, seed=22)
+    assert abs(float(selection_accuracy(8, 0.4, **point, tolerance=0.6, judge=judge))
+               - est) < 4.0 * se
 
 
 def test_score_noise_limits():
