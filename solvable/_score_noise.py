@@ -31,7 +31,7 @@ import math
 
 import jax.numpy as jnp
 import numpy as np
-from scipy.special import log_ndtr, ndtr, ndtri
+from scipy.special import log_ndtr, ndtr
 
 from . import _config  # noqa: F401  (float64)
 from ._kernel import gauss_legendre
