@@ -20,10 +20,9 @@ is made cheap:
 - for 0/1 correctness, the flag is written into the lowest bit of each score's float64 bits
   and the keys are sorted as floats (no argsort, no gather): distinct keys keep the scores'
   order wherever the scores differ by more than one unit in the last place, and a sorted key's
-  lowest bit is the flag at that position. Equal keys apart from that bit mark ties; a row
-  where two adjacent keys differ in the flag alone holds a tie of right and wrong samples or
-  two scores one unit apart, and is recomputed exactly (a plain sort decides which) with an
-  argsort. A run of equal keys with equal flags needs no averaging.
+  lowest bit is the flag at that position. A row where two adjacent keys differ in the flag
+  alone holds a tie of right and wrong samples or two scores one unit apart, and is recomputed
+  exactly with an argsort; a run of equal keys with equal flags needs no averaging.
 
 Batches of subsets run on a thread pool (NumPy's sort and arithmetic release the GIL).
 """
@@ -36,7 +35,7 @@ import numpy as np
 
 from .._parallel import thread_map
 
-__all__ = ["subset_indicators", "tie_means", "mean_position_values"]
+__all__ = ["subset_indicators", "run_bounds", "tie_means", "mean_position_values"]
 
 _BATCH_ENTRIES = 1_000_000   # scores per batch of subsets (8 MB of float64 per buffer)
 _ONE = np.int64(1)
@@ -52,19 +51,29 @@ def subset_indicators(subsets, num_calls: int) -> np.ndarray:
     return out
 
 
-def tie_means(equal, values):
-    """``values`` [B, n] in sorted order, averaged over each run of equal scores.
+def run_bounds(equal):
+    """First and last sorted position of each position's run of equal scores, [B, n] each.
 
-    ``equal[:, j]`` says that sorted positions j and j + 1 hold equal scores.
+    ``equal`` [B, n − 1]: ``equal[:, j]`` says that sorted positions j and j + 1 hold equal
+    scores.
     """
-    b, n = values.shape
-    j = np.broadcast_to(np.arange(n), values.shape)
-    first = np.ones(values.shape, bool)
+    b, n1 = equal.shape
+    n = n1 + 1
+    j = np.broadcast_to(np.arange(n), (b, n))
+    first = np.ones((b, n), bool)
     first[:, 1:] = ~equal
-    last = np.ones(values.shape, bool)
+    last = np.ones((b, n), bool)
     last[:, :-1] = ~equal
     start = np.maximum.accumulate(np.where(first, j, 0), axis=1)
     end = np.flip(np.minimum.accumulate(np.flip(np.where(last, j, n), axis=1), axis=1), axis=1)
+    return start, end
+
+
+def tie_means(equal, values):
+    """``values`` [B, n] in sorted order, averaged over each run of equal scores (``equal`` as
+    in `run_bounds`)."""
+    b, n = values.shape
+    start, end = run_bounds(equal)
     total = np.zeros((b, n + 1))
     np.cumsum(values, axis=1, out=total[:, 1:])
     return ((np.take_along_axis(total, end + 1, axis=1) - np.take_along_axis(total, start, axis=1))

@@ -27,7 +27,7 @@ from .._parallel import map_blocks
 from .._validate import (check_bool, check_choice, check_instance, check_integer_at_least,
                          check_real)
 from . import tables
-from ._call_subsets import mean_position_values, subset_indicators
+from ._call_subsets import mean_position_values, run_bounds, subset_indicators
 
 __all__ = [
     "Pool",
@@ -708,15 +708,7 @@ def _levels(scores, valid):
     s = np.where(valid, scores, -np.inf)
     order = np.argsort(s, axis=1, kind="stable")
     srt = np.take_along_axis(s, order, axis=1)
-    n = s.shape[1]
-    j = np.broadcast_to(np.arange(n), s.shape)
-    new = np.ones(s.shape, bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    last = np.ones(s.shape, bool)
-    last[:, :-1] = new[:, 1:]
-    first_pos = np.maximum.accumulate(np.where(new, j, 0), axis=1)
-    last_pos = np.flip(np.minimum.accumulate(np.flip(np.where(last, j, n), axis=1), axis=1),
-                       axis=1)
+    first_pos, last_pos = run_bounds(srt[:, 1:] == srt[:, :-1])
     below, at = np.empty_like(first_pos), np.empty_like(first_pos)
     np.put_along_axis(below, order, first_pos, axis=1)
     np.put_along_axis(at, order, last_pos - first_pos + 1, axis=1)
